@@ -1,0 +1,114 @@
+"""Who may moderate (bearer tokens) and who may not comment (bans)."""
+
+from __future__ import annotations
+
+import ipaddress
+from datetime import datetime, timedelta
+
+from parley.domain.errors import InvalidInput, NotFound
+from parley.domain.identity import Hasher, new_token, token_hash
+from parley.domain.ports import Store
+from parley.domain.records import Ban, Clock, Role, Token
+
+# Writing last-used on every request would make each admin read a write; a minute is precise enough.
+_TOUCH_EVERY = timedelta(minutes=1)
+
+
+class TokenService:
+    def __init__(self, store: Store, clock: Clock) -> None:
+        self._store = store
+        self._clock = clock
+
+    async def create(self, name: str, role: Role) -> tuple[Token, str]:
+        """A new token, returned once in clear; only its hash is kept."""
+        if not name.strip():
+            raise InvalidInput("name", "must not be blank")
+        secret = new_token()
+        async with self._store.writing() as tx:
+            token = await tx.tokens.add(name=name, role=role, token_hash=token_hash(secret), at=self._clock())
+        return token, secret
+
+    async def all(self) -> list[Token]:
+        async with self._store.reading() as tx:
+            return await tx.tokens.all()
+
+    async def revoke(self, name: str) -> None:
+        async with self._store.writing() as tx:
+            if not await tx.tokens.revoke(name, at=self._clock()):
+                raise NotFound("active token named", name)
+
+    async def authenticate(self, presented: str) -> Token | None:
+        """The active token a bearer string belongs to, looked up by its hash."""
+        async with self._store.reading() as tx:
+            token = await tx.tokens.by_hash(token_hash(presented))
+        if token is None or token.revoked_at is not None:
+            return None
+        now = self._clock()
+        if token.last_used_at is None or now - token.last_used_at > _TOUCH_EVERY:
+            async with self._store.writing() as tx:
+                await tx.tokens.touch(token.id, at=now)
+        return token
+
+
+class BanService:
+    def __init__(self, store: Store, hasher: Hasher, clock: Clock) -> None:
+        self._store = store
+        self._hasher = hasher
+        self._clock = clock
+
+    async def ban(
+        self,
+        *,
+        email: str | None,
+        address: str | None,
+        reason: str | None,
+        expires_at: datetime | None,
+        actor: str,
+    ) -> Ban:
+        """Ban by email, network address or both; only keyed hashes of them are stored."""
+        if not email and not address:
+            raise InvalidInput("email", "give an email, a network address or both")
+        if address:
+            try:
+                address = str(ipaddress.ip_address(address))
+            except ValueError:
+                raise InvalidInput("address", "not an IPv4 or IPv6 address") from None
+        now = self._clock()
+        if expires_at is not None and expires_at <= now:
+            raise InvalidInput("expires_at", "must be in the future")
+        async with self._store.writing() as tx:
+            ban = await tx.bans.add(
+                email_hash=self._hasher.email(email) if email else None,
+                address_hash=self._hasher.address(address) if address else None,
+                reason=reason,
+                created_by=actor,
+                at=now,
+                expires_at=expires_at,
+            )
+            await tx.audit.append(
+                comment_id=None, actor=actor, action="ban", from_status=None, to_status=None,
+                reason=f"ban {ban.id}" + (f": {reason}" if reason else ""), at=now,
+            )  # fmt: skip
+        return ban
+
+    async def active(self, *, after_id: int | None, limit: int) -> list[Ban]:
+        """Bans still in force; an expired ban drops out by itself."""
+        async with self._store.reading() as tx:
+            return await tx.bans.active(now=self._clock(), after_id=after_id, limit=limit)
+
+    async def get(self, ban_id: int) -> Ban:
+        async with self._store.reading() as tx:
+            ban = await tx.bans.get(ban_id)
+        if ban is None:
+            raise NotFound("ban", ban_id)
+        return ban
+
+    async def lift(self, ban_id: int, actor: str) -> None:
+        async with self._store.writing() as tx:
+            now = self._clock()
+            if not await tx.bans.lift(ban_id, at=now):
+                raise NotFound("ban", ban_id)
+            await tx.audit.append(
+                comment_id=None, actor=actor, action="unban", from_status=None, to_status=None,
+                reason=f"ban {ban_id}", at=now,
+            )  # fmt: skip

@@ -1,0 +1,111 @@
+"""Articles: the newest-first list, one article with what to read next, and editors' changes."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+
+import msgspec
+
+from parley.domain import paging, text
+from parley.domain.errors import AlreadyExists, NotFound
+from parley.domain.ports import Store
+from parley.domain.records import (
+    ArticleChanges,
+    ArticleDraft,
+    ArticlePage,
+    ArticleView,
+    Clock,
+)
+from parley.domain.submission import closed, current_policy
+
+RELATED = 3
+_KIND = "articles"
+
+
+class ArticleService:
+    def __init__(self, store: Store, clock: Clock) -> None:
+        self._store = store
+        self._clock = clock
+
+    async def page(self, *, limit: int, cursor: str | None, author: str | None, tag: str | None) -> ArticlePage:
+        """Newest first; the cursor is the last article's publication time and id."""
+        after = None if cursor is None else paging.decode(cursor, _KIND)
+        async with self._store.reading() as tx:
+            items = await tx.articles.page(limit=limit + 1, after=after, author=author, tag=tag, now=self._clock())
+        next_cursor = None
+        if len(items) > limit:
+            items = items[:limit]
+            last = items[-1]
+            next_cursor = paging.encode(_KIND, paging.micros(last.published_at), last.id)
+        return ArticlePage(items, next_cursor)
+
+    async def view(self, slug: str, *, editor: bool = False) -> ArticleView:
+        """One article with its comment state, related articles and more from its author; editors see unpublished."""
+        now = self._clock()
+        async with self._store.reading() as tx:
+            article = await tx.articles.by_slug(slug, now=None if editor else now)
+            if article is None:
+                raise NotFound("article", slug)
+            policy = await current_policy(tx)
+            related = await tx.articles.related(article, limit=RELATED, now=now)
+            more = await tx.articles.by_same_author(article, limit=RELATED, now=now)
+        return ArticleView(
+            article=article,
+            moderation=policy.moderation_for(article),
+            comments_open=not closed(article, policy, now),
+            related=related,
+            more_from_author=more,
+        )
+
+    async def create(self, draft: ArticleDraft) -> ArticleView:
+        body_html = await asyncio.to_thread(text.render_article, draft.body)
+        async with self._store.writing() as tx:
+            await tx.articles.insert(
+                draft,
+                body_html=body_html,
+                reading_minutes=text.reading_minutes(draft.body),
+                now=self._clock(),
+            )
+        return await self.view(draft.slug, editor=True)
+
+    async def update(self, slug: str, changes: ArticleChanges) -> ArticleView:
+        """Apply an editor's partial update; a new body is rendered again."""
+        body_html = None
+        if changes.body is not None:
+            body_html = await asyncio.to_thread(text.render_article, changes.body)
+        async with self._store.writing() as tx:
+            article = await tx.articles.by_slug(slug, now=None)
+            if article is None:
+                raise NotFound("article", slug)
+            fields = {
+                name: value for name in changes.__struct_fields__ if (value := getattr(changes, name)) is not None
+            }
+            if body_html is not None:
+                fields["body_html"] = body_html
+                fields["reading_minutes"] = text.reading_minutes(fields["body"])
+            await tx.articles.update(msgspec.structs.replace(article, **fields), now=self._clock())
+        return await self.view(slug, editor=True)
+
+    async def total(self) -> int:
+        """How many articles there are, published or scheduled."""
+        async with self._store.reading() as tx:
+            return await tx.articles.total()
+
+    async def seed(self, drafts: Iterable[ArticleDraft]) -> int:
+        """Load articles whose slug is not there yet; running it twice changes nothing."""
+        rendered = [(draft, text.render_article(draft.body)) for draft in drafts]
+        added = 0
+        async with self._store.writing() as tx:
+            for draft, body_html in rendered:
+                try:
+                    await tx.articles.insert(
+                        draft,
+                        body_html=body_html,
+                        reading_minutes=text.reading_minutes(draft.body),
+                        now=self._clock(),
+                    )
+                except AlreadyExists:
+                    continue
+                added += 1
+        return added

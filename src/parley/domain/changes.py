@@ -1,0 +1,52 @@
+"""The one way a comment changes status: checked against the table, stored with its counts, audited."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from parley.domain import transitions
+from parley.domain.policy import Policy
+from parley.domain.ports import Tx
+from parley.domain.records import Comment, Status
+from parley.domain.transitions import MODERATOR_ACTIONS, Action
+
+
+def is_visible(status: Status, flagged: bool, policy: Policy) -> bool:
+    """Readers see approved comments, unless enough flags hide them until a moderator decides."""
+    return status is Status.APPROVED and not (flagged and policy.hide_flagged)
+
+
+async def move(
+    tx: Tx,
+    comment: Comment,
+    action: Action,
+    *,
+    actor: str,
+    reason: str | None,
+    policy: Policy,
+    at: datetime,
+) -> Comment:
+    """Apply `action` to `comment` or raise Conflict; a moderator's decision also settles its flags."""
+    to = transitions.target(action, comment.status, comment.previous_status, flagged=comment.flagged)
+    flagged = comment.flagged
+    if action in MODERATOR_ACTIONS:
+        # The flags that brought it to a moderator have been answered; only new readers' flags count again.
+        await tx.flags.clear(comment.id, at=at)
+        flagged = False
+    changed = await tx.comments.set_state(
+        comment,
+        status=to,
+        previous_status=transitions.remembered(comment.status, to, comment.previous_status),
+        visible=is_visible(to, flagged, policy),
+        flagged=flagged,
+    )
+    await tx.audit.append(
+        comment_id=comment.id,
+        actor=actor,
+        action=action.value,
+        from_status=comment.status,
+        to_status=to,
+        reason=reason,
+        at=at,
+    )
+    return changed

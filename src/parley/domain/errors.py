@@ -1,0 +1,72 @@
+"""Domain errors: each carries a stable `code`; the HTTP edge maps codes to statuses in one table."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every refusal the rules can give; `detail` is safe to show to the caller."""
+
+    code = "domain_error"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class NotFound(DomainError):
+    code = "not_found"
+
+    def __init__(self, what: str, key: object) -> None:
+        super().__init__(f"no {what} {key!r}")
+        self.what = what
+
+
+class InvalidInput(DomainError):
+    """A value passed the wire schema but breaks a rule; `field` names it."""
+
+    code = "invalid_input"
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+class CommentsClosed(DomainError):
+    code = "comments_closed"
+
+
+class Banned(DomainError):
+    code = "banned"
+
+
+class Forbidden(DomainError):
+    """The edit token is wrong, or the edit window has passed."""
+
+    code = "forbidden"
+
+
+class Duplicate(DomainError):
+    code = "duplicate"
+
+
+class Conflict(DomainError):
+    """The comment is not in the state the caller expected, or the move is not allowed."""
+
+    code = "conflict"
+
+
+class IdempotencyMismatch(DomainError):
+    code = "idempotency_mismatch"
+
+
+class AlreadyExists(DomainError):
+    code = "already_exists"
+
+
+class RateLimited(DomainError):
+    code = "rate_limited"
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after

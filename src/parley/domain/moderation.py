@@ -1,0 +1,173 @@
+"""Moderators' work: queues, decisions (one or many), a comment's history, the audit log and the policy."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import msgspec
+
+from parley.domain import paging
+from parley.domain.changes import move
+from parley.domain.errors import Conflict, NotFound
+from parley.domain.policy import Policy
+from parley.domain.ports import Store
+from parley.domain.records import AuditEvent, AuditQuery, Clock, Comment, QueueItem, Status
+from parley.domain.submission import current_policy
+from parley.domain.transitions import Action
+
+
+class QueueState(StrEnum):
+    PENDING = "pending"
+    FLAGGED = "flagged"
+    SPAM = "spam"
+    REJECTED = "rejected"
+
+
+class Decision(msgspec.Struct, frozen=True, kw_only=True):
+    action: Action
+    reason: str | None = None
+    expected_status: Status | None = None
+
+
+class BulkResult(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """One id's outcome in a bulk decision: `ok`, `not_found` or `conflict`, with the new status when ok."""
+
+    id: str
+    result: str
+    status: Status | None = None
+    detail: str | None = None
+
+
+class QueuePage(msgspec.Struct, frozen=True):
+    items: list[QueueItem]
+    next_cursor: str | None
+
+
+class ModerationService:
+    def __init__(self, store: Store, clock: Clock) -> None:
+        self._store = store
+        self._clock = clock
+
+    async def queue(self, state: QueueState, *, article: str | None, cursor: str | None, limit: int) -> QueuePage:
+        """Pending and flagged oldest first (fair to authors); spam and rejected newest first (recent mistakes)."""
+        kind = f"queue:{state.value}"
+        after = None if cursor is None else paging.decode(cursor, kind)
+        async with self._store.reading() as tx:
+            article_id = None
+            if article is not None:
+                found = await tx.articles.by_slug(article, now=None)
+                if found is None:
+                    raise NotFound("article", article)
+                article_id = found.id
+            items = await tx.comments.queue(state.value, article_id=article_id, after=after, limit=limit + 1)
+        next_cursor = None
+        if len(items) > limit:
+            items = items[:limit]
+            next_cursor = paging.encode(kind, 0, items[-1].comment.id)
+        return QueuePage(items, next_cursor)
+
+    async def stats(self) -> dict[str, int]:
+        async with self._store.reading() as tx:
+            return await tx.comments.queue_stats()
+
+    async def comment(self, comment_id: int) -> Comment:
+        async with self._store.reading() as tx:
+            comment = await tx.comments.get(comment_id)
+        if comment is None:
+            raise NotFound("comment", str(comment_id))
+        return comment
+
+    async def decide(self, comment_id: int, decision: Decision, actor: str) -> Comment:
+        """One moderator's decision; 409 if another moderator changed the comment first."""
+        async with self._store.writing() as tx:
+            now = self._clock()
+            comment = await tx.comments.get(comment_id)
+            if comment is None:
+                raise NotFound("comment", str(comment_id))
+            if decision.expected_status is not None and comment.status is not decision.expected_status:
+                raise Conflict(
+                    f"the comment is {comment.status.value}, not {decision.expected_status.value}: someone acted first"
+                )
+            policy = await current_policy(tx)
+            return await move(tx, comment, decision.action, actor=actor, reason=decision.reason, policy=policy, at=now)
+
+    async def decide_many(self, ids: list[int], decision: Decision, actor: str) -> list[BulkResult]:
+        """The same decision for many comments in one transaction; a refusal for one id leaves the others done."""
+        results = []
+        async with self._store.writing() as tx:
+            now = self._clock()
+            policy = await current_policy(tx)
+            for comment_id in ids:
+                comment = await tx.comments.get(comment_id)
+                if comment is None:
+                    results.append(BulkResult(id=str(comment_id), result="not_found"))
+                    continue
+                if decision.expected_status is not None and comment.status is not decision.expected_status:
+                    results.append(
+                        BulkResult(
+                            id=str(comment_id),
+                            result="conflict",
+                            status=comment.status,
+                            detail="status changed",
+                        )
+                    )
+                    continue
+                try:
+                    changed = await move(
+                        tx,
+                        comment,
+                        decision.action,
+                        actor=actor,
+                        reason=decision.reason,
+                        policy=policy,
+                        at=now,
+                    )
+                except Conflict as refused:
+                    results.append(
+                        BulkResult(
+                            id=str(comment_id),
+                            result="conflict",
+                            status=comment.status,
+                            detail=refused.detail,
+                        )
+                    )
+                    continue
+                results.append(BulkResult(id=str(comment_id), result="ok", status=changed.status))
+        return results
+
+    async def history(self, comment_id: int) -> list[AuditEvent]:
+        async with self._store.reading() as tx:
+            if await tx.comments.get(comment_id) is None:
+                raise NotFound("comment", str(comment_id))
+            return await tx.audit.query(AuditQuery(comment_id=comment_id, limit=1000))
+
+    async def audit(self, query: AuditQuery) -> list[AuditEvent]:
+        async with self._store.reading() as tx:
+            return await tx.audit.query(query)
+
+    async def policy(self) -> Policy:
+        async with self._store.reading() as tx:
+            return await current_policy(tx)
+
+    async def set_policy(self, policy: Policy, actor: str) -> Policy:
+        """Replace the whole policy; the audit event names each setting that changed."""
+        async with self._store.writing() as tx:
+            now = self._clock()
+            before = await current_policy(tx)
+            await tx.site.set_policy(policy, at=now)
+            changed = [
+                f"{name}: {msgspec.json.encode(getattr(before, name)).decode()} -> "
+                f"{msgspec.json.encode(getattr(policy, name)).decode()}"
+                for name in policy.__struct_fields__
+                if getattr(before, name) != getattr(policy, name)
+            ]
+            await tx.audit.append(
+                comment_id=None,
+                actor=actor,
+                action="policy",
+                from_status=None,
+                to_status=None,
+                reason="; ".join(changed) or "no change",
+                at=now,
+            )
+        return policy

@@ -1,0 +1,59 @@
+"""Opaque cursors: a page's last sort key, checked on the way back in."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+
+import msgspec
+
+from parley.domain.errors import InvalidInput
+
+MAX_ID = 2**53 - 1
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICRO = timedelta(microseconds=1)
+
+
+def micros(moment: datetime) -> int:
+    """A time as whole microseconds since 1970, exact (no float on the way)."""
+    return (moment - _EPOCH) // _MICRO
+
+
+def from_micros(value: int) -> datetime:
+    return _EPOCH + value * _MICRO
+
+
+class Sort(StrEnum):
+    OLDEST = "oldest"
+    NEWEST = "newest"
+    TOP = "top"
+
+
+class Position(msgspec.Struct, frozen=True, array_like=True):
+    """Where the previous page ended: its kind, a numeric key (score or time) and an id."""
+
+    kind: str
+    key: int
+    id: int
+
+
+def encode(kind: str, key: int, item_id: int) -> str:
+    raw = msgspec.json.encode(Position(kind, key, item_id))
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+_DECODER = msgspec.json.Decoder(Position)
+
+
+def decode(cursor: str, kind: str) -> Position:
+    """The position a cursor names, or InvalidInput if it was not made by `encode` for this kind of list."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        position = _DECODER.decode(raw)
+    except (binascii.Error, ValueError, msgspec.DecodeError):
+        raise InvalidInput("cursor", "not a cursor this list gave out") from None
+    if position.kind != kind or not (0 <= position.id <= MAX_ID) or not (-MAX_ID <= position.key <= MAX_ID):
+        raise InvalidInput("cursor", "not a cursor this list gave out")
+    return position

@@ -1,0 +1,182 @@
+"""The Store Protocol: what the rules need from storage, and nothing about how it is kept."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from datetime import datetime
+from typing import Protocol
+
+from parley.domain.paging import Position, Sort
+from parley.domain.policy import Policy
+from parley.domain.records import (
+    Article,
+    ArticleDraft,
+    ArticleSummary,
+    AuditEvent,
+    AuditQuery,
+    Ban,
+    Comment,
+    Flag,
+    FlagReason,
+    NewComment,
+    QueueItem,
+    Role,
+    Status,
+    ThreadRow,
+    Token,
+)
+
+
+class Articles(Protocol):
+    async def page(
+        self, *, limit: int, after: Position | None, author: str | None, tag: str | None, now: datetime
+    ) -> list[ArticleSummary]: ...
+    async def by_slug(self, slug: str, *, now: datetime | None) -> Article | None:
+        """`now` hides articles published later; None shows them (for editors)."""
+
+    async def by_id(self, article_id: int) -> Article: ...
+    async def related(self, article: Article, *, limit: int, now: datetime) -> list[ArticleSummary]:
+        """Published articles sharing the most tags with this one, newest first among equals."""
+
+    async def by_same_author(self, article: Article, *, limit: int, now: datetime) -> list[ArticleSummary]: ...
+    async def counts(self, slugs: Sequence[str]) -> dict[str, int]: ...
+    async def total(self) -> int: ...
+    async def insert(self, draft: ArticleDraft, *, body_html: str, reading_minutes: int, now: datetime) -> Article:
+        """Raises AlreadyExists if the slug is taken."""
+
+    async def update(self, article: Article, *, now: datetime) -> Article: ...
+
+
+class Comments(Protocol):
+    async def get(self, comment_id: int) -> Comment | None: ...
+    async def by_token_hash(self, token_hash: str) -> Comment | None: ...
+    async def insert(self, new: NewComment) -> Comment: ...
+    async def is_duplicate(self, article_id: int, author_key: str, body_hash: str) -> bool: ...
+    async def has_approved(self, email_hash: str, name: str) -> bool: ...
+    async def count_since(self, email_hash: str, since: datetime) -> int: ...
+    async def set_state(
+        self,
+        comment: Comment,
+        *,
+        status: Status,
+        previous_status: Status | None,
+        visible: bool,
+        flagged: bool,
+    ) -> Comment:
+        """Store a new status and keep every count that depends on visibility right, in the same transaction."""
+
+    async def set_body(
+        self,
+        comment: Comment,
+        *,
+        body: str,
+        body_html: str,
+        body_hash: str,
+        rules: tuple[str, ...],
+        at: datetime,
+    ) -> Comment: ...
+    async def thread(
+        self, article_id: int, *, sort: Sort, after: Position | None, limit: int, own_id: int | None
+    ) -> tuple[list[ThreadRow], bool]:
+        """One page of top-level comments with all their shown replies in thread order, and whether more follow."""
+
+    async def queue(
+        self, state: str, *, article_id: int | None, after: Position | None, limit: int
+    ) -> list[QueueItem]: ...
+    async def queue_stats(self) -> dict[str, int]: ...
+
+
+class Flags(Protocol):
+    async def add(
+        self, comment_id: int, *, reader_hash: str, reason: FlagReason, note: str | None, at: datetime
+    ) -> bool:
+        """False if this reader already flagged this comment."""
+
+    async def active_count(self, comment_id: int) -> int: ...
+    async def clear(self, comment_id: int, *, at: datetime) -> None:
+        """Flags already counted stay on record but never count again."""
+
+    async def for_comment(self, comment_id: int) -> list[Flag]: ...
+
+
+class Audit(Protocol):
+    async def append(
+        self,
+        *,
+        comment_id: int | None,
+        actor: str,
+        action: str,
+        from_status: Status | None,
+        to_status: Status | None,
+        reason: str | None,
+        at: datetime,
+    ) -> AuditEvent: ...
+    async def query(self, query: AuditQuery) -> list[AuditEvent]: ...
+
+
+class Bans(Protocol):
+    async def add(
+        self,
+        *,
+        email_hash: str | None,
+        address_hash: str | None,
+        reason: str | None,
+        created_by: str,
+        at: datetime,
+        expires_at: datetime | None,
+    ) -> Ban: ...
+    async def get(self, ban_id: int) -> Ban | None: ...
+    async def active(self, *, now: datetime, after_id: int | None, limit: int) -> list[Ban]: ...
+    async def lift(self, ban_id: int, *, at: datetime) -> bool: ...
+    async def matches(self, *, email_hash: str | None, address_hash: str, now: datetime) -> bool: ...
+
+
+class Tokens(Protocol):
+    async def add(self, *, name: str, role: Role, token_hash: str, at: datetime) -> Token:
+        """Raises AlreadyExists if an active token has that name."""
+
+    async def all(self) -> list[Token]: ...
+    async def revoke(self, name: str, *, at: datetime) -> bool: ...
+    async def by_hash(self, token_hash: str) -> Token | None: ...
+    async def touch(self, token_id: int, *, at: datetime) -> None: ...
+
+
+class Site(Protocol):
+    async def policy(self) -> Policy | None: ...
+    async def set_policy(self, policy: Policy, *, at: datetime) -> None: ...
+    async def secret(self) -> bytes:
+        """The key for keyed hashes, made once at the first start and kept in the database."""
+
+    async def replay(self, key: str) -> tuple[str, bytes] | None:
+        """The request hash and first answer stored under an idempotency key."""
+
+    async def remember(self, key: str, *, request_hash: str, response: bytes, at: datetime) -> None: ...
+
+
+class Tx(Protocol):
+    """One unit of work; every repository shares its connection."""
+
+    @property
+    def articles(self) -> Articles: ...
+    @property
+    def comments(self) -> Comments: ...
+    @property
+    def flags(self) -> Flags: ...
+    @property
+    def audit(self) -> Audit: ...
+    @property
+    def bans(self) -> Bans: ...
+    @property
+    def tokens(self) -> Tokens: ...
+    @property
+    def site(self) -> Site: ...
+
+
+class Store(Protocol):
+    """Readers see committed data; a writer holds the only write transaction and commits before returning."""
+
+    def reading(self) -> AbstractAsyncContextManager[Tx]: ...
+    def writing(self) -> AbstractAsyncContextManager[Tx]: ...
+    async def ping(self) -> bool: ...
+    async def close(self) -> None: ...

@@ -1,0 +1,251 @@
+"""The records parley keeps: articles, comments, flags, bans, tokens and audit events."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from enum import StrEnum
+
+import msgspec
+
+Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def stamp(moment: datetime) -> str:
+    """RFC 3339 in UTC with microseconds: fixed width, so text order is time order."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class Status(StrEnum):
+    """Where a comment stands; the SQL schema checks the same five values."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    SPAM = "spam"
+    REMOVED = "removed"
+
+
+class Moderation(StrEnum):
+    """When comments become visible: after a moderator (`pre`) or at once (`post`)."""
+
+    PRE = "pre"
+    POST = "post"
+
+
+class ArticleModeration(StrEnum):
+    """An article's own moderation setting; `inherit` follows the site policy."""
+
+    PRE = "pre"
+    POST = "post"
+    INHERIT = "inherit"
+
+
+class Role(StrEnum):
+    """What a moderator token may do; an admin may do everything a moderator may."""
+
+    MODERATOR = "moderator"
+    ADMIN = "admin"
+
+    def allows(self, needed: Role) -> bool:
+        """An admin passes every check, a moderator only moderator checks."""
+        return self is Role.ADMIN or needed is Role.MODERATOR
+
+
+class FlagReason(StrEnum):
+    SPAM = "spam"
+    ABUSE = "abuse"
+    OFF_TOPIC = "off_topic"
+    OTHER = "other"
+
+
+class Author(msgspec.Struct, frozen=True):
+    slug: str
+    name: str
+
+
+class ArticleSummary(msgspec.Struct, kw_only=True):
+    """An article as lists show it: everything but the body."""
+
+    id: int
+    slug: str
+    title: str
+    author: Author
+    published_at: datetime
+    reading_minutes: int
+    tags: tuple[str, ...]
+    comments_open: bool
+    moderation: ArticleModeration
+    comment_count: int
+    version: int
+
+
+class Article(ArticleSummary, kw_only=True):
+    body: str
+    body_html: str
+
+
+class ArticleDraft(msgspec.Struct, frozen=True, kw_only=True):
+    """What an editor (or a seed file) supplies for a new article."""
+
+    slug: str
+    title: str
+    author: Author
+    published_at: datetime
+    body: str
+    tags: tuple[str, ...] = ()
+    comments_open: bool = True
+    moderation: ArticleModeration = ArticleModeration.INHERIT
+
+
+class ArticleChanges(msgspec.Struct, frozen=True, kw_only=True):
+    """An editor's partial update; `None` leaves a field as it is."""
+
+    title: str | None = None
+    author: Author | None = None
+    published_at: datetime | None = None
+    body: str | None = None
+    tags: tuple[str, ...] | None = None
+    comments_open: bool | None = None
+    moderation: ArticleModeration | None = None
+
+
+class ArticlePage(msgspec.Struct, frozen=True):
+    items: list[ArticleSummary]
+    next_cursor: str | None
+
+
+class ArticleView(msgspec.Struct, frozen=True):
+    """One article with the lists a page shows beside it."""
+
+    article: Article
+    moderation: Moderation
+    comments_open: bool
+    related: list[ArticleSummary]
+    more_from_author: list[ArticleSummary]
+
+
+class Comment(msgspec.Struct, kw_only=True):
+    id: int
+    article_id: int
+    parent_id: int | None
+    depth: int
+    path: str
+    status: Status
+    previous_status: Status | None
+    visible: bool
+    visible_replies: int
+    author_name: str
+    author_email: str | None
+    author_url: str | None
+    email_hash: str | None
+    address_hash: str
+    body: str
+    body_html: str
+    created_at: datetime
+    edited_at: datetime | None
+    edit_token_hash: str
+    rules: tuple[str, ...]
+    flagged: bool
+
+
+class ThreadRow(msgspec.Struct, array_like=True):
+    """The columns a public thread needs, built positionally from a query row without conversion.
+
+    SQLite hands back 0/1 for `visible` and plain text for `status`; both compare equal to what they stand for.
+    """
+
+    id: int
+    parent_id: int | None
+    depth: int
+    status: Status
+    visible: bool
+    visible_replies: int
+    author_name: str
+    author_url: str | None
+    body_html: str
+    created_at: str
+    edited_at: str | None
+
+
+class Flag(msgspec.Struct, frozen=True, kw_only=True):
+    comment_id: int
+    reason: FlagReason
+    note: str | None
+    created_at: datetime
+
+
+class Ban(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    email_hash: str | None
+    address_hash: str | None
+    reason: str | None
+    created_by: str
+    created_at: datetime
+    expires_at: datetime | None
+
+
+class Token(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    name: str
+    role: Role
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class AuditEvent(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    comment_id: int | None
+    actor: str
+    action: str
+    from_status: Status | None
+    to_status: Status | None
+    reason: str | None
+    created_at: datetime
+
+
+class NewComment(msgspec.Struct, frozen=True, kw_only=True):
+    """A comment ready to store; the store assigns its id and position."""
+
+    article_id: int
+    parent_id: int | None
+    parent_path: str | None
+    depth: int
+    status: Status
+    visible: bool
+    author_name: str
+    author_email: str | None
+    author_url: str | None
+    email_hash: str | None
+    author_key: str
+    address_hash: str
+    body: str
+    body_html: str
+    body_hash: str
+    created_at: datetime
+    edit_token_hash: str
+    rules: tuple[str, ...]
+
+
+class QueueItem(msgspec.Struct, kw_only=True):
+    """A comment with what a moderator needs to decide on it without another request."""
+
+    comment: Comment
+    article_slug: str
+    article_title: str
+    parent_excerpt: str | None
+    history: dict[str, int]
+    flags: list[Flag]
+
+
+class AuditQuery(msgspec.Struct, frozen=True, kw_only=True):
+    actor: str | None = None
+    action: str | None = None
+    comment_id: int | None = None
+    before_id: int | None = None
+    limit: int = 50

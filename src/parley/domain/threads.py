@@ -1,0 +1,112 @@
+"""What readers read: a page of a thread, one comment, counts; and what they report: flags."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import msgspec
+
+from parley.domain import paging, tree
+from parley.domain.changes import is_visible
+from parley.domain.errors import InvalidInput, NotFound
+from parley.domain.identity import Client, Hasher, token_hash
+from parley.domain.paging import Sort
+from parley.domain.ports import Store
+from parley.domain.records import Clock, FlagReason, Status, ThreadRow
+from parley.domain.submission import current_policy, own_node
+
+MAX_COUNT_SLUGS = 100
+
+
+class ThreadPage(msgspec.Struct, kw_only=True):
+    article: str
+    count: int
+    items: list[tree.CommentNode]
+    next_cursor: str | None
+
+
+def _cursor(sort: Sort, last: ThreadRow) -> str:
+    return paging.encode(sort.value, last.visible_replies if sort is Sort.TOP else 0, last.id)
+
+
+class ThreadService:
+    """Reads go to a reader connection; only a flag writes."""
+
+    def __init__(self, store: Store, hasher: Hasher, clock: Clock) -> None:
+        self._store = store
+        self._hasher = hasher
+        self._clock = clock
+
+    async def version(self, slug: str) -> tuple[int, int] | None:
+        """The article's id and change counter, which every change to its thread bumps."""
+        async with self._store.reading() as tx:
+            article = await tx.articles.by_slug(slug, now=self._clock())
+            return None if article is None else (article.id, article.version)
+
+    async def page(
+        self, slug: str, *, sort: Sort, cursor: str | None, limit: int, edit_token: str | None = None
+    ) -> ThreadPage:
+        """One page of top-level comments with their replies nested, in one query; the author's own pending too."""
+        after = None if cursor is None else paging.decode(cursor, sort.value)
+        async with self._store.reading() as tx:
+            article = await tx.articles.by_slug(slug, now=self._clock())
+            if article is None:
+                raise NotFound("article", slug)
+            own_id = None
+            if edit_token:
+                own = await tx.comments.by_token_hash(token_hash(edit_token))
+                if own is not None and own.article_id == article.id and own.status in (Status.PENDING, Status.SPAM):
+                    own_id = own.id
+            rows, more = await tx.comments.thread(article.id, sort=sort, after=after, limit=limit, own_id=own_id)
+        items = tree.build(rows, own_id)
+        next_cursor = None
+        if more:
+            last_root = next(row for row in reversed(rows) if row.parent_id is None)
+            next_cursor = _cursor(sort, last_root)
+        return ThreadPage(article=article.slug, count=article.comment_count, items=items, next_cursor=next_cursor)
+
+    async def one(self, comment_id: int) -> tree.CommentNode:
+        """A single visible comment, without its replies."""
+        async with self._store.reading() as tx:
+            comment = await tx.comments.get(comment_id)
+        if comment is None or not comment.visible:
+            raise NotFound("comment", str(comment_id))
+        return own_node(comment)
+
+    async def counts(self, slugs: Sequence[str]) -> dict[str, int]:
+        """Visible-comment counts; an unknown article counts zero, as a page without comments would show."""
+        if len(slugs) > MAX_COUNT_SLUGS:
+            raise InvalidInput("slug", f"at most {MAX_COUNT_SLUGS} slugs per request")
+        async with self._store.reading() as tx:
+            known = await tx.articles.counts(slugs)
+        return {slug: known.get(slug, 0) for slug in slugs}
+
+    async def flag(self, comment_id: int, reason: FlagReason, note: str | None, client: Client) -> None:
+        """Count each reader once; at the threshold the comment joins the flagged queue (and may be hidden)."""
+        reader = self._hasher.reader(client)
+        async with self._store.writing() as tx:
+            now = self._clock()
+            comment = await tx.comments.get(comment_id)
+            if comment is None or not comment.visible:
+                raise NotFound("comment", str(comment_id))
+            if not await tx.flags.add(comment.id, reader_hash=reader, reason=reason, note=note, at=now):
+                return
+            policy = await current_policy(tx)
+            if comment.flagged or await tx.flags.active_count(comment.id) < policy.flag_threshold:
+                return
+            await tx.comments.set_state(
+                comment,
+                status=comment.status,
+                previous_status=comment.previous_status,
+                visible=is_visible(comment.status, True, policy),
+                flagged=True,
+            )
+            await tx.audit.append(
+                comment_id=comment.id,
+                actor="system",
+                action="flag_threshold",
+                from_status=comment.status,
+                to_status=comment.status,
+                reason=f"{policy.flag_threshold} readers flagged it",
+                at=now,
+            )

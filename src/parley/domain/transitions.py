@@ -1,0 +1,68 @@
+"""The comment state machine: every status change anywhere is checked against this one table."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from parley.domain.errors import Conflict
+from parley.domain.records import Status
+
+
+class Action(StrEnum):
+    """What moves a comment: moderators' decisions, the rules on edit, and the author's delete."""
+
+    APPROVE = "approve"
+    REJECT = "reject"
+    SPAM = "spam"
+    REMOVE = "remove"
+    RESTORE = "restore"
+    HOLD = "hold"
+    DELETE = "delete"
+
+
+MODERATOR_ACTIONS = (Action.APPROVE, Action.REJECT, Action.SPAM, Action.REMOVE, Action.RESTORE)
+
+P, A, R, S, X = Status.PENDING, Status.APPROVED, Status.REJECTED, Status.SPAM, Status.REMOVED
+
+# (action, from) -> to; RESTORE's target is the status held before, so it maps to None here.
+# HOLD is a rule sending an edited comment back to the queue; DELETE is the author's own removal.
+TRANSITIONS: dict[tuple[Action, Status], Status | None] = {
+    (Action.APPROVE, P): A,
+    (Action.REJECT, P): R,
+    (Action.REJECT, A): R,
+    (Action.SPAM, P): S,
+    (Action.SPAM, A): S,
+    (Action.REMOVE, P): X,
+    (Action.REMOVE, A): X,
+    (Action.RESTORE, R): None,
+    (Action.RESTORE, S): None,
+    (Action.RESTORE, X): None,
+    (Action.HOLD, A): P,
+    (Action.DELETE, P): X,
+    (Action.DELETE, A): X,
+}
+
+# Statuses a restore may return to; a comment stored straight as spam has no earlier status.
+_RESTORE_DEFAULT = P
+
+
+def target(action: Action, current: Status, previous: Status | None, *, flagged: bool = False) -> Status:
+    """The status `action` moves a comment to from `current`, or Conflict if the table forbids it."""
+    if action is Action.APPROVE and current is A and flagged:
+        return A  # keeping a reported comment is a decision too: it settles the flags
+    key = (action, current)
+    if key not in TRANSITIONS:
+        raise Conflict(f"cannot {action.value} a comment that is {current.value}")
+    to = TRANSITIONS[key]
+    if to is None:
+        to = previous if previous in (P, A) else _RESTORE_DEFAULT
+    return to
+
+
+def remembered(current: Status, to: Status, previous: Status | None) -> Status | None:
+    """The status a later restore returns to: kept when leaving a visible or waiting state."""
+    if to in (R, S, X) and current in (P, A):
+        return current
+    if to in (P, A):
+        return None
+    return previous

@@ -1,0 +1,107 @@
+"""Thread shape: stored positions, depth capping and building the visible tree in one pass."""
+
+from __future__ import annotations
+
+import msgspec
+
+from parley.domain.records import Status, ThreadRow
+
+_WIDTH = 14  # hex digits of the largest id we accept, 2**53 - 1
+
+
+def segment(comment_id: int) -> str:
+    """One comment's fixed-width piece of a path, so text order is id order."""
+    return format(comment_id, f"0{_WIDTH}x")
+
+
+def child_path(parent_path: str | None, comment_id: int) -> str:
+    """A comment's position: its ancestors' segments then its own, so `ORDER BY path` is thread order."""
+    own = segment(comment_id)
+    return own if parent_path is None else f"{parent_path}.{own}"
+
+
+def ancestors(path: str) -> list[int]:
+    """Ids of every ancestor named in a path, root first, without the comment itself."""
+    return [int(part, 16) for part in path.split(".")[:-1]]
+
+
+def root_of(path: str) -> int:
+    return int(path.split(".", 1)[0], 16)
+
+
+def reply_target(parent_id: int, parent_path: str, parent_depth: int, max_depth: int) -> int:
+    """The comment a reply attaches to: its parent, or the deepest ancestor that keeps it within max_depth."""
+    if parent_depth + 1 <= max_depth:
+        return parent_id
+    return int(parent_path.split(".")[max_depth - 1], 16)
+
+
+class CommentAuthor(msgspec.Struct, frozen=True, omit_defaults=True):
+    name: str
+    url: str | None = None
+
+
+class CommentNode(msgspec.Struct, kw_only=True):
+    """A comment as a reader sees it; tombstones carry neither author nor body."""
+
+    id: str
+    parent_id: str | None
+    depth: int
+    author: CommentAuthor | None
+    body_html: str | None
+    created_at: str
+    edited_at: str | None
+    status: Status
+    replies: list[CommentNode]
+    reply_count: int
+
+
+def node(row: ThreadRow, own: bool = False) -> CommentNode:
+    """A row as a reader sees it: visible, the reader's own pending comment, or a tombstone kept for replies."""
+    parent_id = None if row.parent_id is None else str(row.parent_id)
+    if row.visible or own:
+        return CommentNode(
+            id=str(row.id),
+            parent_id=parent_id,
+            depth=row.depth,
+            author=CommentAuthor(row.author_name, row.author_url),
+            body_html=row.body_html,
+            created_at=row.created_at,
+            edited_at=row.edited_at,
+            status=Status.APPROVED if row.visible else _shown_to_author(row.status),
+            replies=[],
+            reply_count=row.visible_replies,
+        )
+    return CommentNode(
+        id=str(row.id),
+        parent_id=parent_id,
+        depth=row.depth,
+        author=None,
+        body_html=None,
+        created_at=row.created_at,
+        edited_at=None,
+        status=Status.REMOVED,
+        replies=[],
+        reply_count=row.visible_replies,
+    )
+
+
+def _shown_to_author(status: Status) -> Status:
+    # A shadow-banned or blocked author's comment is spam, but to its author it looks like it waits.
+    return Status.PENDING if status in (Status.PENDING, Status.SPAM) else status
+
+
+def build(rows: list[ThreadRow], own_id: int | None = None) -> list[CommentNode]:
+    """Nest rows that arrive in thread order (each parent before its replies) under their parents."""
+    by_id: dict[int, CommentNode] = {}
+    roots: list[CommentNode] = []
+    for row in rows:
+        item = node(row, row.id == own_id)
+        by_id[row.id] = item
+        if row.parent_id is None:
+            roots.append(item)
+        else:
+            parent = by_id.get(row.parent_id)
+            if parent is not None:
+                parent.replies.append(item)
+    return roots
