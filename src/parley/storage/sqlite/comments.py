@@ -1,0 +1,217 @@
+"""Comments in SQLite: stored thread positions, visibility counts kept in step, one query per page."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+import msgspec
+
+from parley.domain import tree
+from parley.domain.paging import Position, Sort
+from parley.domain.records import Comment, NewComment, QueueItem, Status, ThreadRow, stamp
+from parley.storage.sqlite import queue
+from parley.storage.sqlite.rows import COLUMNS, comment
+
+
+def _ids(values: Sequence[int]) -> str:
+    return msgspec.json.encode(list(values)).decode()
+
+
+_SHOWN = "(visible = 1 OR visible_replies > 0)"
+_ROOT_ORDER = {Sort.OLDEST: "id", Sort.NEWEST: "id DESC", Sort.TOP: "score DESC, id"}
+_ROOT_AFTER = {
+    Sort.OLDEST: "id > :after_id",
+    Sort.NEWEST: "id < :after_id",
+    Sort.TOP: "(visible_replies < :after_key OR (visible_replies = :after_key AND id > :after_id))",
+}
+
+
+def _thread_sql(sort: Sort, own: bool) -> str:
+    """The page query: the page's roots (LIMIT + 1 to learn if more follow), then their shown subtrees."""
+    roots = f"article_id = :article_id AND parent_id IS NULL AND {_SHOWN}"
+    if own:  # the author's own pending root joins the page in its place
+        roots = f"article_id = :article_id AND parent_id IS NULL AND ({_SHOWN} OR id = :own_id)"
+    return f"""
+    WITH page AS (
+        SELECT id, visible_replies AS score FROM comments
+         WHERE {roots} AND (:after_id IS NULL OR {_ROOT_AFTER[sort]})
+         ORDER BY {_ROOT_ORDER[sort]}
+         LIMIT :limit + 1
+    ), ranked AS (
+        SELECT id, row_number() OVER (ORDER BY {_ROOT_ORDER[sort]}) AS rank FROM page
+    )
+    SELECT c.id, c.parent_id, c.depth, c.status, c.visible, c.visible_replies, c.author_name, c.author_url,
+           c.body_html, c.created_at, c.edited_at, ranked.rank
+      FROM ranked JOIN comments c ON c.root_id = ranked.id
+     WHERE (c.visible = 1 OR c.visible_replies > 0 OR c.id = :own_id)
+       AND (ranked.rank <= :limit OR c.id = ranked.id)
+     ORDER BY ranked.rank, c.path
+    """
+
+
+_THREAD = {(sort, own): _thread_sql(sort, own) for sort in Sort for own in (False, True)}
+
+
+class SqliteComments:
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def _one(self, sql: str, params: dict[str, Any]) -> Comment | None:
+        rows = list(await self._conn.execute_fetchall(sql, params))
+        return comment(rows[0]) if rows else None
+
+    _GET = f"SELECT {COLUMNS} FROM comments c WHERE c.id = :id"
+
+    async def get(self, comment_id: int) -> Comment | None:
+        return await self._one(self._GET, {"id": comment_id})
+
+    _BY_TOKEN = f"SELECT {COLUMNS} FROM comments c WHERE c.edit_token_hash = :hash"
+
+    async def by_token_hash(self, token_hash: str) -> Comment | None:
+        return await self._one(self._BY_TOKEN, {"hash": token_hash})
+
+    _NEXT_ID = "SELECT COALESCE(MAX(id), 0) + 1 FROM comments"
+    _INSERT = """
+    INSERT INTO comments (id, article_id, parent_id, root_id, depth, path, status, visible, author_name,
+                          author_email, author_url, email_hash, author_key, address_hash, body, body_html,
+                          body_hash, rules, created_at, edit_token_hash)
+    VALUES (:id, :article_id, :parent_id, :root_id, :depth, :path, :status, :visible, :author_name,
+            :author_email, :author_url, :email_hash, :author_key, :address_hash, :body, :body_html,
+            :body_hash, :rules, :created_at, :edit_token_hash)
+    """
+
+    async def insert(self, new: NewComment) -> Comment:
+        # The single writer holds the database, so the next id is ours; the path needs it before the insert.
+        rows = list(await self._conn.execute_fetchall(self._NEXT_ID))
+        comment_id = int(rows[0][0])
+        path = tree.child_path(new.parent_path, comment_id)
+        params = msgspec.structs.asdict(new)
+        del params["parent_path"]
+        params.update(
+            id=comment_id,
+            root_id=tree.root_of(path),
+            path=path,
+            status=new.status.value,
+            visible=int(new.visible),
+            rules=msgspec.json.encode(list(new.rules)).decode(),
+            created_at=stamp(new.created_at),
+        )
+        await self._conn.execute(self._INSERT, params)
+        await self._count(new.article_id, path, int(new.visible))
+        created = await self.get(comment_id)
+        assert created is not None
+        return created
+
+    _ANCESTORS = (
+        "UPDATE comments SET visible_replies = visible_replies + :delta WHERE id IN (SELECT value FROM json_each(:ids))"
+    )
+    _ARTICLE = "UPDATE articles SET comment_count = comment_count + :delta, version = version + 1 WHERE id = :id"
+
+    async def _count(self, article_id: int, path: str, delta: int) -> None:
+        """Keep the visible counts of the article and every ancestor in step; any change bumps the version."""
+        if delta:
+            await self._conn.execute(self._ANCESTORS, {"delta": delta, "ids": _ids(tree.ancestors(path))})
+        await self._conn.execute(self._ARTICLE, {"delta": delta, "id": article_id})
+
+    _DUPLICATE = """
+    SELECT 1 FROM comments
+     WHERE article_id = :article_id AND body_hash = :body_hash AND author_key = :author_key AND status <> 'removed'
+     LIMIT 1
+    """
+
+    async def is_duplicate(self, article_id: int, author_key: str, body_hash: str) -> bool:
+        params = {"article_id": article_id, "author_key": author_key, "body_hash": body_hash}
+        return bool(list(await self._conn.execute_fetchall(self._DUPLICATE, params)))
+
+    _HAS_APPROVED = """
+    SELECT 1 FROM comments WHERE email_hash = :email_hash AND status = 'approved' AND author_name = :name LIMIT 1
+    """
+
+    async def has_approved(self, email_hash: str, name: str) -> bool:
+        params = {"email_hash": email_hash, "name": name}
+        return bool(list(await self._conn.execute_fetchall(self._HAS_APPROVED, params)))
+
+    _SINCE = "SELECT COUNT(*) FROM comments WHERE email_hash = :email_hash AND created_at >= :since"
+
+    async def count_since(self, email_hash: str, since: datetime) -> int:
+        rows = list(await self._conn.execute_fetchall(self._SINCE, {"email_hash": email_hash, "since": stamp(since)}))
+        return int(rows[0][0])
+
+    _SET_STATE = """
+    UPDATE comments SET status = :status, previous_status = :previous_status, visible = :visible, flagged = :flagged
+     WHERE id = :id
+    """
+
+    async def set_state(
+        self,
+        comment: Comment,
+        *,
+        status: Status,
+        previous_status: Status | None,
+        visible: bool,
+        flagged: bool,
+    ) -> Comment:
+        await self._conn.execute(
+            self._SET_STATE,
+            {
+                "id": comment.id,
+                "status": status.value,
+                "previous_status": None if previous_status is None else previous_status.value,
+                "visible": int(visible),
+                "flagged": int(flagged),
+            },
+        )
+        await self._count(comment.article_id, comment.path, int(visible) - int(comment.visible))
+        return msgspec.structs.replace(
+            comment, status=status, previous_status=previous_status, visible=visible, flagged=flagged
+        )
+
+    _SET_BODY = """
+    UPDATE comments SET body = :body, body_html = :body_html, body_hash = :body_hash, rules = :rules, edited_at = :at
+     WHERE id = :id
+    """
+
+    async def set_body(
+        self,
+        comment: Comment,
+        *,
+        body: str,
+        body_html: str,
+        body_hash: str,
+        rules: tuple[str, ...],
+        at: datetime,
+    ) -> Comment:
+        params = {
+            "id": comment.id,
+            "body": body,
+            "body_html": body_html,
+            "body_hash": body_hash,
+            "rules": msgspec.json.encode(list(rules)).decode(),
+            "at": stamp(at),
+        }
+        await self._conn.execute(self._SET_BODY, params)
+        await self._count(comment.article_id, comment.path, 0)
+        return msgspec.structs.replace(comment, body=body, body_html=body_html, rules=rules, edited_at=at)
+
+    async def thread(
+        self, article_id: int, *, sort: Sort, after: Position | None, limit: int, own_id: int | None
+    ) -> tuple[list[ThreadRow], bool]:
+        params = {
+            "article_id": article_id,
+            "after_id": None if after is None else after.id,
+            "after_key": None if after is None else after.key,
+            "limit": limit,
+            "own_id": own_id,
+        }
+        rows = list(await self._conn.execute_fetchall(_THREAD[sort, own_id is not None], params))
+        page = [ThreadRow(*row[:11]) for row in rows if row[11] <= limit]
+        return page, len(page) < len(rows)
+
+    async def queue(self, state: str, *, article_id: int | None, after: Position | None, limit: int) -> list[QueueItem]:
+        return await queue.page(self._conn, state, article_id=article_id, after=after, limit=limit)
+
+    async def queue_stats(self) -> dict[str, int]:
+        return await queue.stats(self._conn)

@@ -1,0 +1,143 @@
+"""One SQLite file: a single writer behind a lock with BEGIN IMMEDIATE, a pool of readers, WAL."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+
+import aiosqlite
+
+from parley.storage.sqlite.tx import SqliteTx
+
+_PRAGMAS = (
+    "PRAGMA journal_mode = WAL",
+    "PRAGMA foreign_keys = ON",
+    "PRAGMA busy_timeout = 5000",
+    "PRAGMA temp_store = MEMORY",
+)
+
+
+def migrations() -> list[tuple[int, str]]:
+    """The numbered `.sql` files beside this module, in order."""
+    folder = resources.files("parley.storage.sqlite") / "migrations"
+    found = []
+    for entry in folder.iterdir():
+        if entry.name.endswith(".sql"):
+            found.append((int(entry.name.split("_", 1)[0]), entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+def migrate(path: str | Path) -> int:
+    """Apply the migrations the file has not seen (tracked by PRAGMA user_version); returns the new version."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA busy_timeout = 5000")
+        conn.execute("BEGIN IMMEDIATE")
+        current = conn.execute("PRAGMA user_version").fetchone()[0]
+        for number, script in migrations():
+            if number > current:
+                for statement in _statements(script):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {int(number)}")
+                current = number
+        conn.execute("COMMIT")
+        return int(current)
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    finally:
+        conn.close()
+
+
+def _statements(script: str) -> list[str]:
+    """Split a script into statements so they run inside our transaction (executescript would commit)."""
+    statements, buffer = [], ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip() and not buffer.strip().startswith("--"):
+        statements.append(buffer.strip())
+    return statements
+
+
+class SqliteStore:
+    """The Store on one SQLite file. Answers to a write come only after its COMMIT."""
+
+    def __init__(self, path: str | Path, *, readers: int = 2, synchronous: str = "FULL") -> None:
+        self._path = str(path)
+        self._reader_count = readers
+        self._synchronous = synchronous
+        self._writer: aiosqlite.Connection | None = None
+        self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
+        self._all_readers: list[aiosqlite.Connection] = []
+        self._write_lock = asyncio.Lock()
+
+    async def open(self) -> SqliteStore:
+        await asyncio.to_thread(migrate, self._path)
+        self._writer = await self._connect()
+        for _ in range(self._reader_count):
+            reader = await self._connect()
+            await reader.execute("PRAGMA query_only = ON")
+            self._all_readers.append(reader)
+            self._readers.put_nowait(reader)
+        return self
+
+    async def _connect(self) -> aiosqlite.Connection:
+        conn = await aiosqlite.connect(self._path, isolation_level=None)
+        for pragma in _PRAGMAS:
+            await conn.execute(pragma)
+        await conn.execute(f"PRAGMA synchronous = {self._synchronous}")
+        return conn
+
+    @asynccontextmanager
+    async def writing(self) -> AsyncIterator[SqliteTx]:
+        """The only write transaction: taken before reading, so what it reads is what it writes over."""
+        assert self._writer is not None, "store not opened"
+        async with self._write_lock:
+            writer = self._writer
+            await writer.execute("BEGIN IMMEDIATE")
+            try:
+                yield SqliteTx(writer)
+                await writer.execute("COMMIT")
+            except BaseException:
+                if writer.in_transaction:
+                    await writer.execute("ROLLBACK")
+                raise
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[SqliteTx]:
+        """A reader connection in its own snapshot: every query inside sees the same committed state."""
+        conn = await self._readers.get()
+        try:
+            await conn.execute("BEGIN")
+            try:
+                yield SqliteTx(conn)
+            finally:
+                await conn.execute("COMMIT")
+        finally:
+            self._readers.put_nowait(conn)
+
+    async def ping(self) -> bool:
+        try:
+            async with self.reading() as tx:
+                await tx.conn.execute_fetchall("SELECT 1")
+        except (sqlite3.Error, ValueError):
+            return False
+        return True
+
+    async def close(self) -> None:
+        for reader in self._all_readers:
+            await reader.close()
+        self._all_readers.clear()
+        if self._writer is not None:
+            await self._writer.close()
+            self._writer = None

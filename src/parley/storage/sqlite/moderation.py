@@ -1,0 +1,261 @@
+"""Flags, the audit log, bans and moderator tokens in SQLite."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from parley.domain.errors import AlreadyExists
+from parley.domain.records import AuditEvent, AuditQuery, Ban, Flag, FlagReason, Role, Status, Token, stamp
+
+
+def _time(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
+
+
+class SqliteFlags:
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    _ADD = """
+    INSERT INTO flags (comment_id, reader_hash, reason, note, created_at)
+    VALUES (:comment_id, :reader_hash, :reason, :note, :at)
+        ON CONFLICT (comment_id, reader_hash) DO NOTHING
+    RETURNING id
+    """
+
+    async def add(
+        self, comment_id: int, *, reader_hash: str, reason: FlagReason, note: str | None, at: datetime
+    ) -> bool:
+        params = {"comment_id": comment_id, "reader_hash": reader_hash, "reason": reason.value, "note": note}
+        rows = list(await self._conn.execute_fetchall(self._ADD, {**params, "at": stamp(at)}))
+        return bool(rows)
+
+    _ACTIVE = "SELECT COUNT(*) FROM flags WHERE comment_id = :id AND cleared_at IS NULL"
+
+    async def active_count(self, comment_id: int) -> int:
+        rows = list(await self._conn.execute_fetchall(self._ACTIVE, {"id": comment_id}))
+        return int(rows[0][0])
+
+    _CLEAR = "UPDATE flags SET cleared_at = :at WHERE comment_id = :id AND cleared_at IS NULL"
+
+    async def clear(self, comment_id: int, *, at: datetime) -> None:
+        await self._conn.execute(self._CLEAR, {"id": comment_id, "at": stamp(at)})
+
+    _FOR_COMMENT = "SELECT comment_id, reason, note, created_at FROM flags WHERE comment_id = :id ORDER BY id"
+
+    async def for_comment(self, comment_id: int) -> list[Flag]:
+        rows = await self._conn.execute_fetchall(self._FOR_COMMENT, {"id": comment_id})
+        return [
+            Flag(
+                comment_id=row[0],
+                reason=FlagReason(row[1]),
+                note=row[2],
+                created_at=datetime.fromisoformat(row[3]),
+            )
+            for row in rows
+        ]
+
+
+def _event(row: Sequence[Any]) -> AuditEvent:
+    return AuditEvent(
+        id=row[0],
+        comment_id=row[1],
+        actor=row[2],
+        action=row[3],
+        from_status=None if row[4] is None else Status(row[4]),
+        to_status=None if row[5] is None else Status(row[5]),
+        reason=row[6],
+        created_at=datetime.fromisoformat(row[7]),
+    )
+
+
+class SqliteAudit:
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    _APPEND = """
+    INSERT INTO audit_events (comment_id, actor, action, from_status, to_status, reason, created_at)
+    VALUES (:comment_id, :actor, :action, :from_status, :to_status, :reason, :at)
+    RETURNING id, comment_id, actor, action, from_status, to_status, reason, created_at
+    """
+
+    async def append(
+        self,
+        *,
+        comment_id: int | None,
+        actor: str,
+        action: str,
+        from_status: Status | None,
+        to_status: Status | None,
+        reason: str | None,
+        at: datetime,
+    ) -> AuditEvent:
+        params = {
+            "comment_id": comment_id,
+            "actor": actor,
+            "action": action,
+            "from_status": None if from_status is None else from_status.value,
+            "to_status": None if to_status is None else to_status.value,
+            "reason": reason,
+            "at": stamp(at),
+        }
+        rows = list(await self._conn.execute_fetchall(self._APPEND, params))
+        return _event(rows[0])
+
+    _QUERY = """
+    SELECT id, comment_id, actor, action, from_status, to_status, reason, created_at FROM audit_events
+     WHERE (:actor IS NULL OR actor = :actor)
+       AND (:action IS NULL OR action = :action)
+       AND (:comment_id IS NULL OR comment_id = :comment_id)
+       AND (:before_id IS NULL OR id < :before_id)
+     ORDER BY id DESC
+     LIMIT :limit
+    """
+
+    async def query(self, query: AuditQuery) -> list[AuditEvent]:
+        params = {
+            "actor": query.actor,
+            "action": query.action,
+            "comment_id": query.comment_id,
+            "before_id": query.before_id,
+            "limit": query.limit,
+        }
+        return [_event(row) for row in await self._conn.execute_fetchall(self._QUERY, params)]
+
+
+_BAN_COLUMNS = "id, email_hash, address_hash, reason, created_by, created_at, expires_at"
+
+
+def _ban(row: Sequence[Any]) -> Ban:
+    return Ban(
+        id=row[0],
+        email_hash=row[1],
+        address_hash=row[2],
+        reason=row[3],
+        created_by=row[4],
+        created_at=datetime.fromisoformat(row[5]),
+        expires_at=_time(row[6]),
+    )
+
+
+class SqliteBans:
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    _ADD = f"""
+    INSERT INTO bans (email_hash, address_hash, reason, created_by, created_at, expires_at)
+    VALUES (:email_hash, :address_hash, :reason, :created_by, :at, :expires_at)
+    RETURNING {_BAN_COLUMNS}
+    """
+
+    async def add(
+        self,
+        *,
+        email_hash: str | None,
+        address_hash: str | None,
+        reason: str | None,
+        created_by: str,
+        at: datetime,
+        expires_at: datetime | None,
+    ) -> Ban:
+        params = {
+            "email_hash": email_hash,
+            "address_hash": address_hash,
+            "reason": reason,
+            "created_by": created_by,
+            "at": stamp(at),
+            "expires_at": None if expires_at is None else stamp(expires_at),
+        }
+        rows = list(await self._conn.execute_fetchall(self._ADD, params))
+        return _ban(rows[0])
+
+    _GET = f"SELECT {_BAN_COLUMNS} FROM bans WHERE id = :id AND lifted_at IS NULL"
+
+    async def get(self, ban_id: int) -> Ban | None:
+        rows = list(await self._conn.execute_fetchall(self._GET, {"id": ban_id}))
+        return _ban(rows[0]) if rows else None
+
+    _ACTIVE = f"""
+    SELECT {_BAN_COLUMNS} FROM bans
+     WHERE lifted_at IS NULL AND (expires_at IS NULL OR expires_at > :now) AND (:after_id IS NULL OR id > :after_id)
+     ORDER BY id
+     LIMIT :limit
+    """
+
+    async def active(self, *, now: datetime, after_id: int | None, limit: int) -> list[Ban]:
+        params = {"now": stamp(now), "after_id": after_id, "limit": limit}
+        return [_ban(row) for row in await self._conn.execute_fetchall(self._ACTIVE, params)]
+
+    _LIFT = "UPDATE bans SET lifted_at = :at WHERE id = :id AND lifted_at IS NULL RETURNING id"
+
+    async def lift(self, ban_id: int, *, at: datetime) -> bool:
+        return bool(list(await self._conn.execute_fetchall(self._LIFT, {"id": ban_id, "at": stamp(at)})))
+
+    _MATCHES = """
+    SELECT 1 FROM bans
+     WHERE lifted_at IS NULL AND (expires_at IS NULL OR expires_at > :now)
+       AND ((email_hash IS NOT NULL AND email_hash = :email_hash)
+            OR (address_hash IS NOT NULL AND address_hash = :address_hash))
+     LIMIT 1
+    """
+
+    async def matches(self, *, email_hash: str | None, address_hash: str, now: datetime) -> bool:
+        params = {"email_hash": email_hash, "address_hash": address_hash, "now": stamp(now)}
+        return bool(list(await self._conn.execute_fetchall(self._MATCHES, params)))
+
+
+_TOKEN_COLUMNS = "id, name, role, created_at, last_used_at, revoked_at"  # noqa: S105 (column names)
+
+
+def _token(row: Sequence[Any]) -> Token:
+    return Token(
+        id=row[0],
+        name=row[1],
+        role=Role(row[2]),
+        created_at=datetime.fromisoformat(row[3]),
+        last_used_at=_time(row[4]),
+        revoked_at=_time(row[5]),
+    )
+
+
+class SqliteTokens:
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    _ADD = f"""
+    INSERT INTO tokens (name, role, token_hash, created_at) VALUES (:name, :role, :hash, :at)
+        ON CONFLICT DO NOTHING
+    RETURNING {_TOKEN_COLUMNS}
+    """
+
+    async def add(self, *, name: str, role: Role, token_hash: str, at: datetime) -> Token:
+        params = {"name": name, "role": role.value, "hash": token_hash, "at": stamp(at)}
+        rows = list(await self._conn.execute_fetchall(self._ADD, params))
+        if not rows:
+            raise AlreadyExists(f"an active token named {name!r} exists")
+        return _token(rows[0])
+
+    _ALL = f"SELECT {_TOKEN_COLUMNS} FROM tokens ORDER BY id"
+
+    async def all(self) -> list[Token]:
+        return [_token(row) for row in await self._conn.execute_fetchall(self._ALL)]
+
+    _REVOKE = "UPDATE tokens SET revoked_at = :at WHERE name = :name AND revoked_at IS NULL RETURNING id"
+
+    async def revoke(self, name: str, *, at: datetime) -> bool:
+        return bool(list(await self._conn.execute_fetchall(self._REVOKE, {"name": name, "at": stamp(at)})))
+
+    _BY_HASH = f"SELECT {_TOKEN_COLUMNS} FROM tokens WHERE token_hash = :hash"
+
+    async def by_hash(self, token_hash: str) -> Token | None:
+        rows = list(await self._conn.execute_fetchall(self._BY_HASH, {"hash": token_hash}))
+        return _token(rows[0]) if rows else None
+
+    _TOUCH = "UPDATE tokens SET last_used_at = :at WHERE id = :id"
+
+    async def touch(self, token_id: int, *, at: datetime) -> None:
+        await self._conn.execute(self._TOUCH, {"id": token_id, "at": stamp(at)})

@@ -1,0 +1,111 @@
+"""Moderation queues: each item joined with its article, parent, author history and flags in three queries."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+import msgspec
+
+from parley.domain.paging import Position
+from parley.domain.records import Flag, FlagReason, QueueItem, Status
+from parley.storage.sqlite.rows import COLUMNS, comment
+
+EXCERPT = 200
+
+_WHERE = {
+    "pending": ("c.status = 'pending'", "ASC"),
+    "flagged": ("c.flagged = 1 AND c.status IN ('approved', 'pending')", "ASC"),
+    "spam": ("c.status = 'spam'", "DESC"),
+    "rejected": ("c.status = 'rejected'", "DESC"),
+}
+
+
+def _page_sql(state: str) -> str:
+    where, direction = _WHERE[state]
+    after = "c.id > :after_id" if direction == "ASC" else "c.id < :after_id"
+    return f"""
+    SELECT {COLUMNS}, a.slug, a.title, substr(p.body, 1, {EXCERPT})
+      FROM comments c
+      JOIN articles a ON a.id = c.article_id
+      LEFT JOIN comments p ON p.id = c.parent_id
+     WHERE {where}
+       AND (:article_id IS NULL OR c.article_id = :article_id)
+       AND (:after_id IS NULL OR {after})
+     ORDER BY c.id {direction}
+     LIMIT :limit
+    """
+
+
+_PAGE = {state: _page_sql(state) for state in _WHERE}
+_HISTORY = """
+SELECT email_hash, status, COUNT(*) FROM comments
+ WHERE email_hash IN (SELECT value FROM json_each(:hashes))
+ GROUP BY email_hash, status
+"""
+_FLAGS = """
+SELECT comment_id, reason, note, created_at FROM flags
+ WHERE comment_id IN (SELECT value FROM json_each(:ids)) AND cleared_at IS NULL
+ ORDER BY id
+"""
+
+
+async def page(
+    conn: aiosqlite.Connection, state: str, *, article_id: int | None, after: Position | None, limit: int
+) -> list[QueueItem]:
+    params: dict[str, Any] = {
+        "article_id": article_id,
+        "after_id": None if after is None else after.id,
+        "limit": limit,
+    }
+    rows = list(await conn.execute_fetchall(_PAGE[state], params))
+    items = [
+        QueueItem(
+            comment=comment(row),
+            article_slug=row[21],
+            article_title=row[22],
+            parent_excerpt=row[23],
+            history={},
+            flags=[],
+        )
+        for row in rows
+    ]
+    hashes = sorted({item.comment.email_hash for item in items if item.comment.email_hash})
+    history: dict[str, dict[str, int]] = defaultdict(dict)
+    for email_hash, status, count in await conn.execute_fetchall(
+        _HISTORY, {"hashes": msgspec.json.encode(hashes).decode()}
+    ):
+        history[email_hash][status] = count
+    flags: dict[int, list[Flag]] = defaultdict(list)
+    ids = msgspec.json.encode([item.comment.id for item in items]).decode()
+    for comment_id, reason, note, created_at in await conn.execute_fetchall(_FLAGS, {"ids": ids}):
+        flags[comment_id].append(
+            Flag(
+                comment_id=comment_id,
+                reason=FlagReason(reason),
+                note=note,
+                created_at=datetime.fromisoformat(created_at),
+            )
+        )
+    for item in items:
+        known = history.get(item.comment.email_hash or "", {})
+        item.history = {status.value: known.get(status.value, 0) for status in Status}
+        item.flags = flags.get(item.comment.id, [])
+    return items
+
+
+_STATS = """
+SELECT
+    (SELECT COUNT(*) FROM comments WHERE status = 'pending'),
+    (SELECT COUNT(*) FROM comments WHERE flagged = 1 AND status IN ('approved', 'pending')),
+    (SELECT COUNT(*) FROM comments WHERE status = 'spam'),
+    (SELECT COUNT(*) FROM comments WHERE status = 'rejected')
+"""
+
+
+async def stats(conn: aiosqlite.Connection) -> dict[str, int]:
+    rows = list(await conn.execute_fetchall(_STATS))
+    pending, flagged, spam, rejected = rows[0]
+    return {"pending": pending, "flagged": flagged, "spam": spam, "rejected": rejected}

@@ -1,0 +1,61 @@
+"""Site-wide settings kept in the database: the policy, the hashing key and idempotency records."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+import aiosqlite
+import msgspec
+
+from parley.domain.policy import Policy
+from parley.domain.records import stamp
+
+_POLICY = msgspec.json.Decoder(Policy)
+
+
+class SqliteSite:
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    _GET = "SELECT value FROM site WHERE key = :key"
+    _PUT = """
+    INSERT INTO site (key, value, updated_at) VALUES (:key, :value, :at)
+        ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+    """
+    _PUT_ONCE = "INSERT INTO site (key, value, updated_at) VALUES (:key, :value, :at) ON CONFLICT (key) DO NOTHING"
+
+    async def _get(self, key: str) -> bytes | None:
+        rows = list(await self._conn.execute_fetchall(self._GET, {"key": key}))
+        return bytes(rows[0][0]) if rows else None
+
+    async def policy(self) -> Policy | None:
+        raw = await self._get("policy")
+        return None if raw is None else _POLICY.decode(raw)
+
+    async def set_policy(self, policy: Policy, *, at: datetime) -> None:
+        await self._conn.execute(self._PUT, {"key": "policy", "value": msgspec.json.encode(policy), "at": stamp(at)})
+
+    async def secret(self) -> bytes:
+        # Made once; a racing second process keeps the first one's key (DO NOTHING), then reads it back.
+        await self._conn.execute(
+            self._PUT_ONCE,
+            {"key": "secret", "value": secrets.token_bytes(32), "at": stamp(datetime.now().astimezone())},
+        )
+        raw = await self._get("secret")
+        assert raw is not None
+        return raw
+
+    _REPLAY = "SELECT request_hash, response FROM idempotency_keys WHERE key = :key"
+    _REMEMBER = """
+    INSERT INTO idempotency_keys (key, request_hash, response, created_at) VALUES (:key, :hash, :response, :at)
+    """
+
+    async def replay(self, key: str) -> tuple[str, bytes] | None:
+        rows = list(await self._conn.execute_fetchall(self._REPLAY, {"key": key}))
+        return (rows[0][0], bytes(rows[0][1])) if rows else None
+
+    async def remember(self, key: str, *, request_hash: str, response: bytes, at: datetime) -> None:
+        await self._conn.execute(
+            self._REMEMBER, {"key": key, "hash": request_hash, "response": response, "at": stamp(at)}
+        )
