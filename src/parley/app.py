@@ -1,0 +1,135 @@
+"""create_app(settings): a Store into the services, the services into the HTTP controllers."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar, Request
+from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.logging import LoggingConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+
+from parley.domain.access import BanService, TokenService
+from parley.domain.articles import ArticleService
+from parley.domain.identity import Client, Hasher
+from parley.domain.moderation import ModerationService
+from parley.domain.ports import Store
+from parley.domain.records import Clock, utcnow
+from parley.domain.submission import SubmissionService
+from parley.domain.threads import ThreadService
+from parley.http import admin, admin_site, articles, comments, errors, ops
+from parley.http.client import networks, resolve
+from parley.http.guards import COMPONENTS, provide_moderator
+from parley.settings import Settings
+from parley.storage.sqlite.database import SqliteStore
+
+__version__ = "0.1.0"
+
+
+class Services:
+    """The services, built once the store is open; controllers receive them as named dependencies."""
+
+    def __init__(self, store: Store, hasher: Hasher, clock: Clock) -> None:
+        self.store = store
+        self.articles = ArticleService(store, clock)
+        self.submissions = SubmissionService(store, hasher, clock)
+        self.threads = ThreadService(store, hasher, clock)
+        self.moderation = ModerationService(store, clock)
+        self.tokens = TokenService(store, clock)
+        self.bans = BanService(store, hasher, clock)
+
+
+async def open_store(settings: Settings) -> SqliteStore:
+    return await SqliteStore(settings.database, readers=settings.readers, synchronous=settings.synchronous).open()
+
+
+async def hashing_key(store: Store, settings: Settings) -> bytes:
+    """PARLEY_SECRET if set, else a key made at the first start and kept in the database."""
+    if settings.secret:
+        return hashlib.sha256(settings.secret.encode()).digest()
+    async with store.writing() as tx:
+        return await tx.site.secret()
+
+
+def create_app(settings: Settings, *, clock: Clock = utcnow) -> Litestar:
+    """The parley application for these settings; nothing is opened until it starts."""
+    proxies = networks(settings.trusted_proxies)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        store = await open_store(settings)
+        try:
+            app.state.services = Services(store, Hasher(await hashing_key(store, settings)), clock)
+            yield
+        finally:
+            await store.close()
+
+    def services(request: Request[Any, Any, Any]) -> Services:
+        found: Services = request.app.state.services
+        return found
+
+    def client(request: Request[Any, Any, Any]) -> Client:
+        return resolve(request, proxies)
+
+    def provide(name: str) -> Provide:
+        def dependency(request: Request[Any, Any, Any]) -> Any:
+            return getattr(services(request), name)
+
+        return Provide(dependency, sync_to_thread=False)
+
+    dependencies = {
+        name: provide(name) for name in ("articles", "submissions", "threads", "moderation", "tokens", "bans", "store")
+    }
+    dependencies["client"] = Provide(client, sync_to_thread=False)
+    dependencies["moderator"] = Provide(provide_moderator, sync_to_thread=False)
+    dependencies["clock"] = Provide(lambda: clock, sync_to_thread=False)
+
+    middleware: list[Any] = [PrometheusConfig(app_name="parley", prefix="parley", group_path=True).middleware]
+    if settings.access_log:
+        middleware.insert(0, ops.access_logging)
+
+    return Litestar(
+        route_handlers=[
+            articles.ArticlesController,
+            comments.ThreadController,
+            comments.CommentController,
+            comments.CountsController,
+            admin.QueueController,
+            admin.DecisionsController,
+            admin.AuditController,
+            admin_site.ArticlesAdminController,
+            admin_site.PolicyController,
+            admin_site.BansController,
+            ops.OpsController,
+            PrometheusController,
+        ],
+        dependencies=dependencies,
+        lifespan=[lifespan],
+        plugins=[errors.plugin()],
+        middleware=middleware,
+        cors_config=CORSConfig(allow_origins=list(settings.cors_origins)) if settings.cors_origins else None,
+        request_max_body_size=settings.max_body_bytes,
+        openapi_config=OpenAPIConfig(
+            title="parley",
+            version=__version__,
+            description="Comments for news sites: articles, threads, 'Add yours', and moderation.",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin()],
+            components=[COMPONENTS],
+            create_examples=False,
+        ),
+        logging_config=LoggingConfig(
+            root={"level": "INFO", "handlers": ["queue_listener"]},
+            log_exceptions="debug",
+            disable_stack_trace={404, 405, 413, 415, 422},
+        ),
+        state=State({"settings": settings}),
+        debug=settings.debug,
+    )

@@ -1,0 +1,173 @@
+"""The `parley` command: serve, migrate, seed and token; every failure is one line and a non-zero exit."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import click
+from litestar import Litestar
+
+from parley.app import create_app, open_store
+from parley.domain.access import TokenService
+from parley.domain.articles import ArticleService
+from parley.domain.errors import DomainError
+from parley.domain.records import Role, utcnow
+from parley.seeding import SeedError, load
+from parley.settings import Settings, SettingsError
+from parley.storage.sqlite.database import SqliteStore, migrate
+
+T = TypeVar("T")
+
+database_option = click.option(
+    "--database",
+    "database",
+    type=str,
+    default=None,
+    help="SQLite file (default ./parley.db or PARLEY_DATABASE).",
+)
+
+
+def settings_from(**overrides: Any) -> Settings:
+    return Settings.from_env(os.environ, **overrides)
+
+
+def run(settings: Settings, work: Callable[[SqliteStore], Awaitable[T]]) -> T:
+    """Open the store, do one piece of work, close it."""
+
+    async def main() -> T:
+        store = await open_store(settings)
+        try:
+            return await work(store)
+        finally:
+            await store.close()
+
+    return asyncio.run(main())
+
+
+async def seed_store(store: SqliteStore, settings: Settings, *, only_if_empty: bool) -> int:
+    """Load the seed articles; on first start only when the database has no article yet."""
+    articles = ArticleService(store, utcnow)
+    if only_if_empty and await articles.total():
+        return 0
+    return await articles.seed(load(settings.seeds_path))
+
+
+@click.group()
+def cli() -> None:
+    """parley: an async comment backend for news sites."""
+
+
+@cli.command()
+@click.option("--host", type=str, default=None, help="Interface to listen on (default 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port to listen on (default 8000).")
+@click.option("--workers", type=int, default=None, help="Worker processes (default from PARLEY_WORKERS).")
+@database_option
+def serve(host: str | None, port: int | None, workers: int | None, database: str | None) -> None:
+    """Start the service; a new database is migrated and loaded with the seed articles first."""
+    import uvicorn
+
+    settings = settings_from(host=host, port=port, workers=workers, database=database)
+    run(settings, lambda store: seed_store(store, settings, only_if_empty=True))
+    # Workers build their app from the environment, so hand them the resolved settings that way.
+    os.environ.update({"PARLEY_DATABASE": settings.database, "PARLEY_SEEDS": str(settings.seeds_path)})
+    uvicorn.run(
+        "parley.cli:app_from_env",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        proxy_headers=False,  # parley itself decides which proxies to believe (PARLEY_TRUSTED_PROXIES)
+        access_log=False,  # parley writes its own one-line access log
+        server_header=False,
+        log_level="info",
+        timeout_graceful_shutdown=10,
+    )
+
+
+def app_from_env() -> Litestar:
+    """The application a server worker runs, configured from PARLEY_* variables."""
+    return create_app(settings_from())
+
+
+@cli.command("migrate")
+@database_option
+def migrate_command(database: str | None) -> None:
+    """Create the database or bring its schema up to date."""
+    settings = settings_from(database=database)
+    version = migrate(settings.database)
+    click.echo(f"{settings.database}: schema version {version}")
+
+
+@cli.command()
+@database_option
+def seed(database: str | None) -> None:
+    """Load the seed articles that are not there yet; running it twice changes nothing."""
+    settings = settings_from(database=database)
+    added = run(settings, lambda store: seed_store(store, settings, only_if_empty=False))
+    click.echo(f"{settings.database}: {added} seed article(s) added")
+
+
+@cli.group()
+def token() -> None:
+    """Moderator and admin tokens."""
+
+
+@token.command("create")
+@click.option("--role", type=click.Choice([role.value for role in Role]), required=True)
+@click.option("--name", type=str, required=True, help="Who holds it; audit events name them.")
+@database_option
+def token_create(role: str, name: str, database: str | None) -> None:
+    """Print a new token once, alone on the last line; only its hash is stored."""
+    settings = settings_from(database=database)
+    made, secret = run(settings, lambda store: TokenService(store, utcnow).create(name, Role(role)))
+    click.echo(f"created {made.role.value} token {made.name!r}; it is shown once, keep it now:")
+    click.echo(secret)
+
+
+@token.command("list")
+@database_option
+def token_list(database: str | None) -> None:
+    """Name, role, created and last-used times of every token; never the token itself."""
+    settings = settings_from(database=database)
+    tokens = run(settings, lambda store: TokenService(store, utcnow).all())
+    click.echo(f"{'NAME':24} {'ROLE':9} {'CREATED':20} {'LAST USED':20} REVOKED")
+    for item in tokens:
+        used = item.last_used_at.strftime("%Y-%m-%d %H:%M:%S") if item.last_used_at else "never"
+        revoked = item.revoked_at.strftime("%Y-%m-%d %H:%M:%S") if item.revoked_at else "-"
+        click.echo(f"{item.name:24} {item.role.value:9} {item.created_at:%Y-%m-%d %H:%M:%S} {used:20} {revoked}")
+
+
+@token.command("revoke")
+@click.argument("name")
+@database_option
+def token_revoke(name: str, database: str | None) -> None:
+    """End a token at once."""
+    settings = settings_from(database=database)
+    run(settings, lambda store: TokenService(store, utcnow).revoke(name))
+    click.echo(f"revoked token {name!r}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command; turn every expected failure into one line on stderr and exit status 1 or 2."""
+    try:
+        cli.main(args=argv, prog_name="parley", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("parley: aborted", err=True)
+        return 1
+    except click.ClickException as error:
+        click.echo(f"parley: error: {error.format_message()}", err=True)
+        return 2
+    except (SettingsError, SeedError, DomainError, sqlite3.Error, OSError) as error:
+        detail = error.detail if isinstance(error, DomainError) else str(error)
+        click.echo(f"parley: error: {detail}", err=True)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,132 @@
+"""Moderation endpoints: queues, decisions on one or many comments, a comment's history, the audit log."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, get, post
+from litestar.di import NamedDependency
+from litestar.params import JSONBody, PathParameter, QueryParameter
+
+from parley.domain import paging
+from parley.domain.moderation import Decision, ModerationService, QueueState
+from parley.domain.paging import MAX_ID
+from parley.domain.records import AuditQuery, Role, Token
+from parley.http.admin_schemas import (
+    AdminComment,
+    AuditEventOut,
+    AuditOut,
+    BulkIn,
+    BulkOut,
+    DecisionIn,
+    QueueEntry,
+    QueueOut,
+    QueueStats,
+)
+from parley.http.errors import problems
+from parley.http.guards import SECURITY, requires
+from parley.http.ops import json_only
+
+CommentIdPath = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
+Limit = Annotated[int, QueryParameter(ge=1, le=200)]
+Cursor = Annotated[str | None, QueryParameter(max_length=200)]
+AUTH = (401, 403)
+
+
+class QueueController(Controller):
+    path = "/api/v1/admin/queue"
+    tags = ["moderation"]
+    guards = [requires(Role.MODERATOR)]
+    security = SECURITY
+
+    @get(responses=problems(*AUTH, 404, 422))
+    async def queue(
+        self,
+        moderation: NamedDependency[ModerationService],
+        queue_state: Annotated[QueueState, QueryParameter(name="state")] = QueueState.PENDING,
+        article: Annotated[str | None, QueryParameter(max_length=200, description="an article's slug")] = None,
+        limit: Limit = 50,
+        cursor: Cursor = None,
+    ) -> QueueOut:
+        """Comments waiting for a decision, each with what a moderator needs to decide."""
+        page = await moderation.queue(queue_state, article=article, cursor=cursor, limit=limit)
+        return QueueOut([QueueEntry.from_domain(item) for item in page.items], page.next_cursor)
+
+    @get("/stats", responses=problems(*AUTH))
+    async def stats(self, moderation: NamedDependency[ModerationService]) -> QueueStats:
+        """How many comments wait in each queue."""
+        counts = await moderation.stats()
+        return QueueStats(**counts)
+
+
+class DecisionsController(Controller):
+    path = "/api/v1/admin/comments"
+    tags = ["moderation"]
+    guards = [requires(Role.MODERATOR)]
+    security = SECURITY
+
+    @post(
+        "/{comment_id:int}/moderate",
+        status_code=200,
+        guards=[json_only],
+        responses=problems(*AUTH, 404, 409, 415, 422),
+    )
+    async def moderate(
+        self,
+        comment_id: CommentIdPath,
+        data: JSONBody[DecisionIn],
+        moderation: NamedDependency[ModerationService],
+        moderator: NamedDependency[Token],
+    ) -> AdminComment:
+        """Approve, reject, mark as spam, remove or restore; 409 if `expected_status` no longer holds."""
+        decision = Decision(action=data.action, reason=data.reason, expected_status=data.expected_status)
+        return AdminComment.from_domain(await moderation.decide(comment_id, decision, moderator.name))
+
+    @post("/moderate", status_code=200, guards=[json_only], responses=problems(*AUTH, 415, 422))
+    async def moderate_many(
+        self,
+        data: JSONBody[BulkIn],
+        moderation: NamedDependency[ModerationService],
+        moderator: NamedDependency[Token],
+    ) -> BulkOut:
+        """One decision for up to 200 comments; a result per id, and one refusal undoes nothing else."""
+        decision = Decision(action=data.action, reason=data.reason, expected_status=data.expected_status)
+        ids = list(dict.fromkeys(int(value) for value in data.ids))
+        return BulkOut(await moderation.decide_many(ids, decision, moderator.name))
+
+    @get("/{comment_id:int}", responses=problems(*AUTH, 404, 422))
+    async def comment(self, comment_id: CommentIdPath, moderation: NamedDependency[ModerationService]) -> AdminComment:
+        """One comment in any status, as moderators see it."""
+        return AdminComment.from_domain(await moderation.comment(comment_id))
+
+    @get("/{comment_id:int}/history", responses=problems(*AUTH, 404, 422))
+    async def history(
+        self, comment_id: CommentIdPath, moderation: NamedDependency[ModerationService]
+    ) -> list[AuditEventOut]:
+        """Everything that happened to one comment, newest first."""
+        return [AuditEventOut.from_domain(event) for event in await moderation.history(comment_id)]
+
+
+class AuditController(Controller):
+    path = "/api/v1/admin/audit"
+    tags = ["moderation"]
+    guards = [requires(Role.ADMIN)]
+    security = SECURITY
+
+    @get(responses=problems(*AUTH, 422))
+    async def audit(
+        self,
+        moderation: NamedDependency[ModerationService],
+        actor: Annotated[
+            str | None,
+            QueryParameter(max_length=200, description="a moderator's name, `author`, `system` or `rule:<name>`"),
+        ] = None,
+        action: Annotated[str | None, QueryParameter(max_length=50)] = None,
+        limit: Limit = 50,
+        cursor: Cursor = None,
+    ) -> AuditOut:
+        """The append-only audit log, newest first."""
+        before = None if cursor is None else paging.decode(cursor, "audit").id
+        events = await moderation.audit(AuditQuery(actor=actor, action=action, before_id=before, limit=limit + 1))
+        next_cursor = paging.encode("audit", 0, events[limit - 1].id) if len(events) > limit else None
+        return AuditOut([AuditEventOut.from_domain(event) for event in events[:limit]], next_cursor)

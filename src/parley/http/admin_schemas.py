@@ -1,0 +1,256 @@
+"""Admin wire types: what moderators send and see, including authors' emails (never network addresses)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+
+from parley.domain.moderation import BulkResult
+from parley.domain.records import (
+    ArticleChanges,
+    ArticleDraft,
+    ArticleModeration,
+    AuditEvent,
+    Author,
+    Ban,
+    Comment,
+    Flag,
+    FlagReason,
+    QueueItem,
+    Status,
+)
+from parley.domain.transitions import Action
+from parley.http.schemas import ID_PATTERN
+
+SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+Slug = Annotated[str, msgspec.Meta(min_length=1, max_length=120, pattern=SLUG)]
+Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=50, pattern=SLUG)]
+Reason = Annotated[str, msgspec.Meta(max_length=1000)]
+_ADDRESS = r"^[0-9A-Fa-f:.]{2,45}$"
+
+
+class AuthorIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    slug: Slug
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
+
+
+class ArticleIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    slug: Slug
+    title: Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
+    author: AuthorIn
+    body: Annotated[str, msgspec.Meta(min_length=1, max_length=200_000)]
+    published_at: datetime | None = None
+    """When it appears to readers; absent means now. An article dated later stays hidden until then."""
+    tags: Annotated[list[Tag], msgspec.Meta(max_length=20)] = []
+    comments_open: bool = True
+    moderation: ArticleModeration = ArticleModeration.INHERIT
+
+    def to_draft(self, now: datetime) -> ArticleDraft:
+        return ArticleDraft(
+            slug=self.slug,
+            title=self.title,
+            author=Author(self.author.slug, self.author.name),
+            published_at=self.published_at or now,
+            body=self.body,
+            tags=tuple(dict.fromkeys(self.tags)),
+            comments_open=self.comments_open,
+            moderation=self.moderation,
+        )
+
+
+class ArticlePatch(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    title: Annotated[str, msgspec.Meta(min_length=1, max_length=300)] | None = None
+    author: AuthorIn | None = None
+    body: Annotated[str, msgspec.Meta(min_length=1, max_length=200_000)] | None = None
+    published_at: datetime | None = None
+    tags: Annotated[list[Tag], msgspec.Meta(max_length=20)] | None = None
+    comments_open: bool | None = None
+    moderation: ArticleModeration | None = None
+
+    def to_changes(self) -> ArticleChanges:
+        return ArticleChanges(
+            title=self.title,
+            author=None if self.author is None else Author(self.author.slug, self.author.name),
+            body=self.body,
+            published_at=self.published_at,
+            tags=None if self.tags is None else tuple(dict.fromkeys(self.tags)),
+            comments_open=self.comments_open,
+            moderation=self.moderation,
+        )
+
+
+class AdminAuthor(msgspec.Struct, frozen=True):
+    name: str
+    email: str | None
+    url: str | None
+
+
+class AdminComment(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    article_id: str
+    parent_id: str | None
+    depth: int
+    status: Status
+    previous_status: Status | None
+    visible: bool
+    flagged: bool
+    author: AdminAuthor
+    body: str
+    body_html: str
+    created_at: datetime
+    edited_at: datetime | None
+    rules: list[str]
+
+    @classmethod
+    def from_domain(cls, comment: Comment) -> AdminComment:
+        return cls(
+            id=str(comment.id),
+            article_id=str(comment.article_id),
+            parent_id=None if comment.parent_id is None else str(comment.parent_id),
+            depth=comment.depth,
+            status=comment.status,
+            previous_status=comment.previous_status,
+            visible=comment.visible,
+            flagged=comment.flagged,
+            author=AdminAuthor(comment.author_name, comment.author_email, comment.author_url),
+            body=comment.body,
+            body_html=comment.body_html,
+            created_at=comment.created_at,
+            edited_at=comment.edited_at,
+            rules=list(comment.rules),
+        )
+
+
+class FlagOut(msgspec.Struct, frozen=True):
+    reason: FlagReason
+    note: str | None
+    created_at: datetime
+
+    @classmethod
+    def from_domain(cls, flag: Flag) -> FlagOut:
+        return cls(flag.reason, flag.note, flag.created_at)
+
+
+class ArticleRef(msgspec.Struct, frozen=True):
+    slug: str
+    title: str
+
+
+class QueueEntry(msgspec.Struct, frozen=True, kw_only=True):
+    """A comment with everything needed to decide on it: article, parent, the author's record, flags, rules."""
+
+    comment: AdminComment
+    article: ArticleRef
+    parent_excerpt: str | None
+    author_history: dict[str, int]
+    flags: list[FlagOut]
+    held_by: list[str]
+
+    @classmethod
+    def from_domain(cls, item: QueueItem) -> QueueEntry:
+        return cls(
+            comment=AdminComment.from_domain(item.comment),
+            article=ArticleRef(item.article_slug, item.article_title),
+            parent_excerpt=item.parent_excerpt,
+            author_history=item.history,
+            flags=[FlagOut.from_domain(flag) for flag in item.flags],
+            held_by=list(item.comment.rules),
+        )
+
+
+class QueueOut(msgspec.Struct, frozen=True):
+    items: list[QueueEntry]
+    next_cursor: str | None
+
+
+class QueueStats(msgspec.Struct, frozen=True):
+    pending: int
+    flagged: int
+    spam: int
+    rejected: int
+
+
+class DecisionIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    action: Action
+    reason: Reason | None = None
+    expected_status: Status | None = None
+
+
+class BulkIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    ids: Annotated[list[Annotated[str, msgspec.Meta(pattern=ID_PATTERN)]], msgspec.Meta(min_length=1, max_length=200)]
+    action: Action
+    reason: Reason | None = None
+    expected_status: Status | None = None
+
+
+class BulkOut(msgspec.Struct, frozen=True):
+    results: list[BulkResult]
+
+
+class AuditEventOut(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    comment_id: str | None
+    actor: str
+    action: str
+    from_status: Status | None
+    to_status: Status | None
+    reason: str | None
+    created_at: datetime
+
+    @classmethod
+    def from_domain(cls, event: AuditEvent) -> AuditEventOut:
+        return cls(
+            id=str(event.id),
+            comment_id=None if event.comment_id is None else str(event.comment_id),
+            actor=event.actor,
+            action=event.action,
+            from_status=event.from_status,
+            to_status=event.to_status,
+            reason=event.reason,
+            created_at=event.created_at,
+        )
+
+
+class AuditOut(msgspec.Struct, frozen=True):
+    items: list[AuditEventOut]
+    next_cursor: str | None
+
+
+class BanIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Ban by email, by network address, or both; at least one is required."""
+
+    email: Annotated[str, msgspec.Meta(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")] | None = None
+    address: Annotated[str, msgspec.Meta(pattern=_ADDRESS)] | None = None
+    reason: Reason | None = None
+    expires_at: datetime | None = None
+
+
+class BanOut(msgspec.Struct, frozen=True, kw_only=True):
+    """A ban as stored: which kinds of identity it covers, never the email or address itself."""
+
+    id: str
+    by_email: bool
+    by_address: bool
+    reason: str | None
+    created_by: str
+    created_at: datetime
+    expires_at: datetime | None
+
+    @classmethod
+    def from_domain(cls, ban: Ban) -> BanOut:
+        return cls(
+            id=str(ban.id),
+            by_email=ban.email_hash is not None,
+            by_address=ban.address_hash is not None,
+            reason=ban.reason,
+            created_by=ban.created_by,
+            created_at=ban.created_at,
+            expires_at=ban.expires_at,
+        )
+
+
+class BanList(msgspec.Struct, frozen=True):
+    items: list[BanOut]
+    next_cursor: str | None

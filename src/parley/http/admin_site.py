@@ -1,0 +1,125 @@
+"""Editors' and admins' endpoints: articles, the site policy, and bans."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, delete, get, patch, post, put
+from litestar.di import NamedDependency
+from litestar.params import JSONBody, PathParameter, QueryParameter
+from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
+
+from parley.domain import paging
+from parley.domain.access import BanService
+from parley.domain.articles import ArticleService
+from parley.domain.moderation import ModerationService
+from parley.domain.paging import MAX_ID
+from parley.domain.policy import Policy
+from parley.domain.records import Clock, Role, Token
+from parley.http.admin_schemas import ArticleIn, ArticlePatch, BanIn, BanList, BanOut
+from parley.http.errors import problems
+from parley.http.guards import SECURITY, requires
+from parley.http.ops import json_only
+from parley.http.schemas import ArticleOut
+
+Slug = Annotated[str, PathParameter(min_length=1, max_length=200)]
+AUTH = (401, 403)
+
+
+class ArticlesAdminController(Controller):
+    path = "/api/v1/admin/articles"
+    tags = ["administration"]
+    guards = [requires(Role.ADMIN)]
+    security = SECURITY
+
+    @post(status_code=HTTP_201_CREATED, guards=[json_only], responses=problems(*AUTH, 409, 413, 415, 422))
+    async def create_article(
+        self,
+        data: JSONBody[ArticleIn],
+        articles: NamedDependency[ArticleService],
+        clock: NamedDependency[Clock],
+    ) -> ArticleOut:
+        """Publish an article (or schedule it with a later `published_at`)."""
+        return ArticleOut.from_view(await articles.create(data.to_draft(clock())))
+
+    @get("/{slug:str}", responses=problems(*AUTH, 404))
+    async def read_article(self, slug: Slug, articles: NamedDependency[ArticleService]) -> ArticleOut:
+        """An article as its editors see it, scheduled or not."""
+        return ArticleOut.from_view(await articles.view(slug, editor=True))
+
+    @patch("/{slug:str}", guards=[json_only], responses=problems(*AUTH, 404, 413, 415, 422))
+    async def update_article(
+        self, slug: Slug, data: JSONBody[ArticlePatch], articles: NamedDependency[ArticleService]
+    ) -> ArticleOut:
+        """Change an article, open or close its comments, or set its moderation (`pre`, `post`, `inherit`)."""
+        return ArticleOut.from_view(await articles.update(slug, data.to_changes()))
+
+
+class PolicyController(Controller):
+    path = "/api/v1/admin/policy"
+    tags = ["administration"]
+    guards = [requires(Role.ADMIN)]
+    security = SECURITY
+
+    @get(responses=problems(*AUTH))
+    async def read_policy(self, moderation: NamedDependency[ModerationService]) -> Policy:
+        """The site's moderation policy."""
+        return await moderation.policy()
+
+    @put(guards=[json_only], responses=problems(*AUTH, 413, 415, 422))
+    async def replace_policy(
+        self,
+        data: JSONBody[Policy],
+        moderation: NamedDependency[ModerationService],
+        moderator: NamedDependency[Token],
+    ) -> Policy:
+        """Replace the whole policy; settings left out take their defaults, unknown ones are refused."""
+        return await moderation.set_policy(data, moderator.name)
+
+
+BanId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
+
+
+class BansController(Controller):
+    path = "/api/v1/admin/bans"
+    tags = ["moderation"]
+    guards = [requires(Role.MODERATOR)]
+    security = SECURITY
+
+    @get(responses=problems(*AUTH, 422))
+    async def list_bans(
+        self,
+        bans: NamedDependency[BanService],
+        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+        cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+    ) -> BanList:
+        """Bans in force, oldest first; expired and lifted ones are left out."""
+        after = None if cursor is None else paging.decode(cursor, "bans").id
+        found = await bans.active(after_id=after, limit=limit + 1)
+        next_cursor = paging.encode("bans", 0, found[limit - 1].id) if len(found) > limit else None
+        return BanList([BanOut.from_domain(ban) for ban in found[:limit]], next_cursor)
+
+    @post(status_code=HTTP_201_CREATED, guards=[json_only], responses=problems(*AUTH, 413, 415, 422))
+    async def create_ban(
+        self, data: JSONBody[BanIn], bans: NamedDependency[BanService], moderator: NamedDependency[Token]
+    ) -> BanOut:
+        """Ban an author by email, network address or both, until `expires_at` or until lifted."""
+        ban = await bans.ban(
+            email=data.email,
+            address=data.address,
+            reason=data.reason,
+            expires_at=data.expires_at,
+            actor=moderator.name,
+        )
+        return BanOut.from_domain(ban)
+
+    @get("/{ban_id:int}", responses=problems(*AUTH, 404, 422))
+    async def read_ban(self, ban_id: BanId, bans: NamedDependency[BanService]) -> BanOut:
+        return BanOut.from_domain(await bans.get(ban_id))
+
+    @delete("/{ban_id:int}", status_code=HTTP_204_NO_CONTENT, responses=problems(*AUTH, 404, 422))
+    async def lift_ban(
+        self, ban_id: BanId, bans: NamedDependency[BanService], moderator: NamedDependency[Token]
+    ) -> None:
+        """Lift a ban at once."""
+        await bans.lift(ban_id, moderator.name)

@@ -1,0 +1,64 @@
+"""Which network address a request comes from: proxy headers count only from configured proxies."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from litestar.connection import ASGIConnection
+
+from parley.domain.identity import Client
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def networks(specs: Iterable[str]) -> tuple[Network, ...]:
+    """Parse PARLEY_TRUSTED_PROXIES entries: single addresses or CIDR networks."""
+    return tuple(ipaddress.ip_network(spec.strip(), strict=False) for spec in specs if spec.strip())
+
+
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    text = text.strip().strip('"')
+    if text.startswith("["):  # Forwarded: for="[2001:db8::1]:4711"
+        text = text[1 : text.find("]")] if "]" in text else ""
+    elif text.count(":") == 1:  # IPv4 with a port
+        text = text.split(":", 1)[0]
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
+def _trusted(address: str, proxies: Sequence[Network]) -> bool:
+    parsed = _address(address)
+    return parsed is not None and any(parsed in network for network in proxies)
+
+
+def _hops(connection: ASGIConnection[Any, Any, Any, Any]) -> list[str]:
+    """Addresses named by Forwarded (RFC 7239) or else X-Forwarded-For, nearest hop last."""
+    forwarded = connection.headers.get("forwarded")
+    if forwarded:
+        hops = []
+        for element in forwarded.split(","):
+            for pair in element.split(";"):
+                key, _, value = pair.strip().partition("=")
+                if key.lower() == "for":
+                    hops.append(value)
+        return hops
+    return [hop for hop in connection.headers.get("x-forwarded-for", "").split(",") if hop.strip()]
+
+
+def resolve(connection: ASGIConnection[Any, Any, Any, Any], proxies: Sequence[Network]) -> Client:
+    """The first address, walking back from our peer, that is not one of our trusted proxies."""
+    peer = connection.client.host if connection.client else "unknown"
+    address = peer
+    if proxies and _trusted(peer, proxies):
+        for hop in reversed(_hops(connection)):
+            parsed = _address(hop)
+            if parsed is None:
+                break
+            address = str(parsed)
+            if not any(parsed in network for network in proxies):
+                break
+    return Client(address=address, user_agent=connection.headers.get("user-agent", "")[:512])

@@ -1,0 +1,139 @@
+"""Public comment endpoints: a thread, 'Add yours', the author's edit and delete, flags and counts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, delete, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import HeaderParameter, JSONBody, PathParameter, QueryParameter
+from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
+
+from parley.domain.errors import Forbidden
+from parley.domain.identity import Client
+from parley.domain.paging import MAX_ID, Sort
+from parley.domain.submission import Receipt, SubmissionService
+from parley.domain.threads import ThreadPage, ThreadService
+from parley.domain.tree import CommentNode
+from parley.http.errors import problems
+from parley.http.ops import json_only
+from parley.http.schemas import CommentEdit, CommentIn, Counts, Flagged, FlagIn
+
+Slug = Annotated[str, PathParameter(min_length=1, max_length=200)]
+CommentIdPath = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
+EditToken = Annotated[
+    str | None,
+    HeaderParameter(name="X-Edit-Token", max_length=200, description="the edit token returned by 'Add yours'"),
+]
+IdempotencyKey = Annotated[
+    str | None,
+    HeaderParameter(
+        name="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        description="retry safely: the first answer is replayed",
+    ),
+]
+
+
+class ThreadController(Controller):
+    path = "/api/v1/articles/{slug:str}/comments"
+    tags = ["comments"]
+
+    @get(responses=problems(404, 422))
+    async def read_thread(
+        self,
+        slug: Slug,
+        threads: NamedDependency[ThreadService],
+        edit_token: EditToken = None,
+        sort: Annotated[Sort, QueryParameter()] = Sort.OLDEST,
+        limit: Annotated[int, QueryParameter(ge=1, le=100, description="top-level comments per page")] = 50,
+        cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+    ) -> ThreadPage:
+        """The visible thread as a tree; a removed comment with visible replies stays as a tombstone."""
+        return await threads.page(slug, sort=sort, cursor=cursor, limit=limit, edit_token=edit_token)
+
+    @post(
+        status_code=HTTP_201_CREATED,
+        guards=[json_only],
+        responses=problems(403, 404, 409, 413, 415, 422, 429),
+    )
+    async def add_yours(
+        self,
+        slug: Slug,
+        data: JSONBody[CommentIn],
+        submissions: NamedDependency[SubmissionService],
+        client: NamedDependency[Client],
+        idempotency_key: IdempotencyKey = None,
+    ) -> Receipt:
+        """'Add yours': store a comment or reply; its status says whether it waits for a moderator."""
+        return await submissions.submit(slug, data.to_draft(), client, idempotency_key)
+
+
+class CommentController(Controller):
+    path = "/api/v1/comments/{comment_id:int}"
+    tags = ["comments"]
+
+    @get(responses=problems(404, 422))
+    async def get_comment(self, comment_id: CommentIdPath, threads: NamedDependency[ThreadService]) -> CommentNode:
+        """One visible comment (its replies are in the thread)."""
+        return await threads.one(comment_id)
+
+    @patch(guards=[json_only], responses=problems(403, 404, 413, 415, 422))
+    async def edit_comment(
+        self,
+        comment_id: CommentIdPath,
+        data: JSONBody[CommentEdit],
+        submissions: NamedDependency[SubmissionService],
+        client: NamedDependency[Client],
+        edit_token: EditToken = None,
+    ) -> CommentNode:
+        """The author's edit, inside the edit window; checked again like a new comment."""
+        return await submissions.edit(comment_id, _required(edit_token), data.body, client)
+
+    @delete(status_code=HTTP_204_NO_CONTENT, responses=problems(403, 404, 422))
+    async def delete_comment(
+        self,
+        comment_id: CommentIdPath,
+        submissions: NamedDependency[SubmissionService],
+        edit_token: EditToken = None,
+    ) -> None:
+        """The author's delete, inside the edit window; replies stay under a tombstone."""
+        await submissions.delete(comment_id, _required(edit_token))
+
+    @post(
+        "/flags",
+        status_code=HTTP_202_ACCEPTED,
+        guards=[json_only],
+        responses=problems(404, 413, 415, 422, 429),
+    )
+    async def flag_comment(
+        self,
+        comment_id: CommentIdPath,
+        data: JSONBody[FlagIn],
+        threads: NamedDependency[ThreadService],
+        client: NamedDependency[Client],
+    ) -> Flagged:
+        """Any reader reports a comment; each reader counts once."""
+        await threads.flag(comment_id, data.reason, data.note, client)
+        return Flagged()
+
+
+def _required(edit_token: str | None) -> str:
+    if not edit_token:
+        raise Forbidden("send the comment's edit token in the X-Edit-Token header")
+    return edit_token
+
+
+class CountsController(Controller):
+    path = "/api/v1/counts"
+    tags = ["comments"]
+
+    @get(responses=problems(422))
+    async def counts(
+        self,
+        threads: NamedDependency[ThreadService],
+        slug: Annotated[list[str], QueryParameter(min_length=1, max_length=100)],
+    ) -> Counts:
+        """Visible-comment counts for up to 100 articles in one call."""
+        return Counts(await threads.counts(slug))

@@ -1,0 +1,57 @@
+"""Moderator access: a bearer token's role decides; no token or an unknown one is 401, too low a role 403."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers import BaseRouteHandler
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.types import Guard
+
+from parley.domain.access import TokenService
+from parley.domain.records import Role, Token
+
+SCHEME = "bearer"
+COMPONENTS = Components(
+    security_schemes={
+        SCHEME: SecurityScheme(
+            type="http",
+            scheme="bearer",
+            description="A moderator or admin token from `parley token create`.",
+        )
+    }
+)
+SECURITY: list[dict[str, list[str]]] = [{SCHEME: []}]
+_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="parley"'}
+
+
+def requires(role: Role) -> Guard:
+    """A guard admitting tokens whose role is `role` or higher."""
+
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        scheme, _sep, presented = connection.headers.get("authorization", "").partition(" ")
+        presented = presented.strip()
+        if scheme.lower() != "bearer" or not presented or len(presented) > 200:
+            raise NotAuthorizedException(
+                detail="send a moderator token: Authorization: Bearer <token>", headers=_CHALLENGE
+            )
+        tokens: TokenService = connection.app.state.services.tokens
+        # The token is looked up by its SHA-256 digest: what the database compares reveals nothing of the token.
+        token = await tokens.authenticate(presented)
+        if token is None:
+            raise NotAuthorizedException(detail="this token is unknown or revoked", headers=_CHALLENGE)
+        if not token.role.allows(role):
+            raise PermissionDeniedException(detail=f"this needs an {role.value} token" if role is Role.ADMIN else "")
+        connection.state.moderator = token
+
+    guard.__name__ = f"requires_{role.value}"
+    return guard
+
+
+def provide_moderator(request: Request[Any, Any, Any]) -> Token:
+    """The token the guard admitted; its name is the actor in the audit log."""
+    token: Token = request.state.moderator
+    return token

@@ -1,0 +1,124 @@
+"""Public wire types: what readers send and see. No email or network address appears in any of them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+
+from parley.domain.records import ArticleSummary, ArticleView, FlagReason, Moderation
+from parley.domain.submission import Draft
+from parley.domain.threads import ThreadPage
+
+ID_PATTERN = r"^[1-9][0-9]{0,15}$"
+# No control characters, no bidi overrides (they let a name spoof the text around it), not blank.
+_NOT_IN_NAME = r"\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069"
+_NAME = rf"^[^{_NOT_IN_NAME}]*[^\s{_NOT_IN_NAME}][^{_NOT_IN_NAME}]*$"
+# Tabs and newlines are text; other control characters are not.
+_NOT_IN_BODY = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
+_BODY = rf"^[^{_NOT_IN_BODY}]*[^\s{_NOT_IN_BODY}][^{_NOT_IN_BODY}]*$"
+_EMAIL = r"^$|^[^@\s\x00-\x1f\x7f]{1,64}@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$"
+_URL = r"^$|^[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#@\x00-\x1f\x7f]+(?:[/?#][^\s\x00-\x1f\x7f]*)?$"
+
+CommentId = Annotated[str, msgspec.Meta(pattern=ID_PATTERN, description="a comment id, as a string of digits")]
+AuthorName = Annotated[str, msgspec.Meta(min_length=1, max_length=80, pattern=_NAME)]
+Body = Annotated[str, msgspec.Meta(min_length=1, max_length=10_000, pattern=_BODY, description="Markdown")]
+
+
+class CommentIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """'Add yours': a comment or a reply. An empty email or URL is the same as none."""
+
+    author_name: AuthorName
+    body: Body
+    author_email: Annotated[str, msgspec.Meta(max_length=254, pattern=_EMAIL)] | None = None
+    author_url: Annotated[str, msgspec.Meta(max_length=2000, pattern=_URL)] | None = None
+    parent_id: CommentId | None = None
+    homepage: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
+    """A honeypot: leave it out. Forms hide it from people; bots fill it in."""
+
+    def to_draft(self) -> Draft:
+        return Draft(
+            author_name=self.author_name,
+            body=self.body,
+            author_email=self.author_email or None,
+            author_url=self.author_url or None,
+            parent_id=None if self.parent_id is None else int(self.parent_id),
+            honeypot=bool(self.homepage),
+        )
+
+
+class CommentEdit(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    body: Body
+
+
+class FlagIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    reason: FlagReason
+    note: Annotated[str, msgspec.Meta(max_length=500)] | None = None
+
+
+class Flagged(msgspec.Struct, frozen=True):
+    received: bool = True
+
+
+class AuthorOut(msgspec.Struct, frozen=True):
+    slug: str
+    name: str
+
+
+class ArticleSummaryOut(msgspec.Struct, frozen=True, kw_only=True):
+    slug: str
+    title: str
+    author: AuthorOut
+    published_at: datetime
+    reading_minutes: int
+    tags: list[str]
+    comment_count: int
+
+    @classmethod
+    def from_domain(cls, article: ArticleSummary) -> ArticleSummaryOut:
+        return cls(
+            slug=article.slug,
+            title=article.title,
+            author=AuthorOut(article.author.slug, article.author.name),
+            published_at=article.published_at,
+            reading_minutes=article.reading_minutes,
+            tags=list(article.tags),
+            comment_count=article.comment_count,
+        )
+
+
+class CommentsState(msgspec.Struct, frozen=True):
+    open: bool
+    moderation: Moderation
+    count: int
+
+
+class ArticleOut(ArticleSummaryOut, frozen=True, kw_only=True):
+    body_html: str
+    comments: CommentsState
+    related: list[ArticleSummaryOut]
+    more_from_author: list[ArticleSummaryOut]
+
+    @classmethod
+    def from_view(cls, view: ArticleView) -> ArticleOut:
+        article = view.article
+        return cls(
+            **msgspec.structs.asdict(ArticleSummaryOut.from_domain(article)),
+            body_html=article.body_html,
+            comments=CommentsState(view.comments_open, view.moderation, article.comment_count),
+            related=[ArticleSummaryOut.from_domain(item) for item in view.related],
+            more_from_author=[ArticleSummaryOut.from_domain(item) for item in view.more_from_author],
+        )
+
+
+class ArticleList(msgspec.Struct, frozen=True):
+    items: list[ArticleSummaryOut]
+    next_cursor: str | None
+
+
+class Counts(msgspec.Struct, frozen=True):
+    counts: dict[str, int]
+
+
+Thread = ThreadPage

@@ -1,0 +1,82 @@
+"""Settings: the only reader of PARLEY_* environment variables, read when asked, never at import."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any
+
+import msgspec
+
+_SEEDS_IN_WHEEL = Path(__file__).parent / "seeds"
+_SEEDS_IN_CHECKOUT = Path(__file__).resolve().parents[2] / "seeds"
+
+
+def default_seeds() -> Path:
+    """The seed articles shipped with the package, or those of a source checkout."""
+    return _SEEDS_IN_WHEEL if _SEEDS_IN_WHEEL.is_dir() else _SEEDS_IN_CHECKOUT
+
+
+class SettingsError(ValueError):
+    """A PARLEY_* variable that does not parse; the message names it."""
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    database: str = "parley.db"
+    seeds: str = ""
+    """Folder of seed articles; empty means the ones shipped with parley."""
+    host: str = "127.0.0.1"
+    port: Annotated[int, msgspec.Meta(ge=0, le=65535)] = 8000
+    workers: Annotated[int, msgspec.Meta(ge=1, le=64)] = 1
+    readers: Annotated[int, msgspec.Meta(ge=1, le=32)] = 2
+    synchronous: str = "FULL"
+    """SQLite's PRAGMA synchronous: FULL survives power loss; NORMAL survives a killed process."""
+    max_body_bytes: Annotated[int, msgspec.Meta(ge=1024, le=16 * 1024 * 1024)] = 64 * 1024
+    secret: str = ""
+    """Key for hashing emails and addresses; empty means one kept in the database."""
+    trusted_proxies: tuple[str, ...] = ()
+    """Addresses (or networks) whose X-Forwarded-For / Forwarded headers we believe."""
+    cors_origins: tuple[str, ...] = ()
+    debug: bool = False
+    access_log: bool = True
+
+    def __post_init__(self) -> None:
+        if self.synchronous.upper() not in ("OFF", "NORMAL", "FULL", "EXTRA"):
+            raise SettingsError(f"PARLEY_SYNCHRONOUS must be OFF, NORMAL, FULL or EXTRA, not {self.synchronous!r}")
+
+    @property
+    def seeds_path(self) -> Path:
+        return Path(self.seeds) if self.seeds else default_seeds()
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str], **overrides: Any) -> Settings:
+        """Settings from PARLEY_<NAME> variables; keyword overrides (command-line flags) win."""
+        values: dict[str, Any] = {}
+        for field in msgspec.structs.fields(cls):
+            raw = environ.get(f"PARLEY_{field.name.upper()}")
+            if raw is not None:
+                values[field.name] = _parse(field.name, raw, field.type)
+        values.update({key: value for key, value in overrides.items() if value is not None})
+        try:
+            return msgspec.convert(values, cls)
+        except msgspec.ValidationError as error:
+            raise SettingsError(f"bad setting: {error}") from None
+
+
+def _parse(name: str, raw: str, field_type: Any) -> Any:
+    """Environment values are text: numbers and booleans are read as such, lists are comma-separated."""
+    text = str(field_type)
+    if "tuple" in text:
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+    if "bool" in text:
+        if raw.lower() in ("1", "true", "yes", "on"):
+            return True
+        if raw.lower() in ("0", "false", "no", "off", ""):
+            return False
+        raise SettingsError(f"PARLEY_{name.upper()} must be true or false, not {raw!r}")
+    if "int" in text:
+        try:
+            return int(raw)
+        except ValueError:
+            raise SettingsError(f"PARLEY_{name.upper()} must be a whole number, not {raw!r}") from None
+    return raw
