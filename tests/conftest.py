@@ -1,0 +1,48 @@
+"""Shared fixtures: a fresh SQLite file per test, a clock the test moves, the real app over AsyncTestClient."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from parley.app import Services, create_app
+from parley.settings import Settings
+
+
+class Clock:
+    """Time that moves only when a test says so."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(database=str(tmp_path / "parley.db"), access_log=False)
+
+
+@pytest.fixture
+async def client(settings: Settings, clock: Clock) -> AsyncIterator[AsyncTestClient]:  # type: ignore[type-arg]
+    async with AsyncTestClient(create_app(settings, clock=clock)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def services(client: AsyncTestClient) -> Services:  # type: ignore[type-arg]
+    found: Services = client.app.state.services
+    return found

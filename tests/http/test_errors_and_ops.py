@@ -1,0 +1,57 @@
+"""Errors are problem details everywhere; operations endpoints and the OpenAPI document."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.http.helpers import Client
+
+
+async def test_an_unknown_route_is_a_404_problem(client: Client) -> None:
+    response = await client.get("/no/such/route")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    assert {"status", "title", "detail"} <= set(response.json())
+
+
+async def test_a_wrong_method_is_a_405_problem(client: Client) -> None:
+    response = await client.put("/api/v1/counts")
+    assert response.status_code == 405
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize("comment_id", ["0", "-1", "9007199254740992", "99999999999999999999999", "1e3"])
+async def test_comment_ids_out_of_range_never_reach_the_database(client: Client, comment_id: str) -> None:
+    response = await client.get(f"/api/v1/comments/{comment_id}")
+    assert response.status_code in (404, 422)
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_health_and_readiness(client: Client) -> None:
+    assert (await client.get("/healthz")).json() == {"status": "ok"}
+    assert (await client.get("/readyz")).json() == {"status": "ready"}
+
+
+async def test_metrics_are_prometheus_text(client: Client) -> None:
+    await client.get("/healthz")
+    response = await client.get("/metrics")
+    assert response.status_code == 200
+    assert "parley_requests_total" in response.text
+
+
+async def test_the_openapi_document_describes_every_endpoint_with_problem_responses(client: Client) -> None:
+    document = (await client.get("/schema/openapi.json")).json()
+    paths = document["paths"]
+    for path in (
+        "/api/v1/articles", "/api/v1/articles/{slug}", "/api/v1/articles/{slug}/comments",
+        "/api/v1/comments/{comment_id}", "/api/v1/comments/{comment_id}/flags", "/api/v1/counts",
+        "/api/v1/admin/queue", "/api/v1/admin/queue/stats", "/api/v1/admin/comments/{comment_id}/moderate",
+        "/api/v1/admin/comments/moderate", "/api/v1/admin/comments/{comment_id}/history", "/api/v1/admin/audit",
+        "/api/v1/admin/articles", "/api/v1/admin/articles/{slug}", "/api/v1/admin/policy", "/api/v1/admin/bans",
+        "/api/v1/admin/bans/{ban_id}", "/healthz", "/readyz",
+    ):  # fmt: skip
+        assert path in paths, path
+    post = paths["/api/v1/articles/{slug}/comments"]["post"]
+    for status in ("201", "403", "404", "409", "413", "415", "422", "429"):
+        assert status in post["responses"], status
+    assert "application/problem+json" in post["responses"]["404"]["content"]

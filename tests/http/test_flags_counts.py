@@ -1,0 +1,45 @@
+"""Readers' flags and the counts endpoint."""
+
+from __future__ import annotations
+
+from parley.app import Services
+from tests.http.helpers import Client, make_article, post
+
+
+async def test_a_reader_flags_a_comment_and_gets_202(client: Client, services: Services) -> None:
+    article = await make_article(services)
+    comment_id = (await post(client, article.slug)).json()["comment"]["id"]
+    response = await client.post(f"/api/v1/comments/{comment_id}/flags", json={"reason": "abuse", "note": "rude"})
+    assert response.status_code == 202
+    assert response.json() == {"received": True}
+    again = await client.post(f"/api/v1/comments/{comment_id}/flags", json={"reason": "spam"})
+    assert again.status_code == 202
+    async with services.store.reading() as tx:
+        flags = await tx.flags.for_comment(int(comment_id))
+    assert [(f.reason.value, f.note) for f in flags] == [("abuse", "rude")]
+
+
+async def test_flags_need_a_known_reason_and_a_visible_comment(client: Client, services: Services) -> None:
+    article = await make_article(services)
+    comment_id = (await post(client, article.slug)).json()["comment"]["id"]
+    assert (await client.post(f"/api/v1/comments/{comment_id}/flags", json={"reason": "boring"})).status_code == 422
+    assert (await client.post(f"/api/v1/comments/{comment_id}/flags", json={})).status_code == 422
+    assert (await client.post("/api/v1/comments/424242/flags", json={"reason": "spam"})).status_code == 404
+
+
+async def test_counts_cover_many_articles_and_unknown_ones_count_zero(client: Client, services: Services) -> None:
+    one = await make_article(services)
+    two = await make_article(services)
+    for _ in range(3):
+        await post(client, one.slug)
+    response = await client.get("/api/v1/counts", params=[("slug", one.slug), ("slug", two.slug), ("slug", "nope")])
+    assert response.json() == {"counts": {one.slug: 3, two.slug: 0, "nope": 0}}
+
+
+async def test_counts_accept_up_to_a_hundred_slugs(client: Client) -> None:
+    ok = await client.get("/api/v1/counts", params=[("slug", f"s{i}") for i in range(100)])
+    assert ok.status_code == 200
+    assert len(ok.json()["counts"]) == 100
+    too_many = await client.get("/api/v1/counts", params=[("slug", f"s{i}") for i in range(101)])
+    assert too_many.status_code == 422
+    assert (await client.get("/api/v1/counts")).status_code in (400, 422)

@@ -1,0 +1,220 @@
+"""'Add yours': what a submission must carry, what it answers, and every refusal in the contract."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from parley.app import Services
+from parley.domain.records import ArticleModeration
+from parley.settings import Settings
+from tests import builders
+from tests.http.helpers import Client, make_article, post, set_policy, thread
+
+
+async def test_a_comment_is_created_with_a_one_time_edit_token(client: Client, services: Services) -> None:
+    article = await make_article(services)
+    response = await post(client, article.slug, author_name="Ann", body="Hello *there*")
+    assert response.status_code == 201
+    answer = response.json()
+    assert set(answer) == {"comment", "status", "edit_token", "edit_expires_at"}
+    assert answer["status"] == "approved"
+    assert answer["comment"]["author"] == {"name": "Ann"}
+    assert answer["comment"]["body_html"] == "<p>Hello <em>there</em></p>\n"
+    assert len(answer["edit_token"]) >= 40
+
+
+async def test_the_edit_token_and_email_are_stored_only_as_hashes_and_the_source_is_kept(
+    client: Client, services: Services, settings: Settings
+) -> None:
+    article = await make_article(services)
+    answer = (await post(client, article.slug, body="**kept** as typed", author_email="ann@example.org")).json()
+    with sqlite3.connect(settings.database) as conn:
+        dump = "\n".join(conn.iterdump())
+        body, body_html = conn.execute("SELECT body, body_html FROM comments").fetchone()
+    assert answer["edit_token"] not in dump
+    assert (body, body_html) == ("**kept** as typed", "<p><strong>kept</strong> as typed</p>\n")
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"author_name": "", "body": "x"},
+        {"author_name": "   ", "body": "x"},
+        {"author_name": "x" * 81, "body": "x"},
+        {"author_name": "bidi \u202eevil", "body": "x"},
+        {"author_name": "A", "body": ""},
+        {"author_name": "A", "body": "  \n "},
+        {"author_name": "A", "body": "x" * 10_001},
+        {"author_name": "A", "body": "nul \x00 byte"},
+        {"author_name": "A", "body": "x", "author_email": "not-an-email"},
+        {"author_name": "A", "body": "x", "author_url": "javascript:alert(1)"},
+        {"author_name": "A", "body": "x", "author_url": "ftp://example.org"},
+        {"author_name": "A", "body": "x", "parent_id": "abc"},
+        {"author_name": "A", "body": "x", "parent_id": 5},
+        {"author_name": "A", "body": "x", "status": "approved"},
+        {"body": "x"},
+        {"author_name": 7, "body": "x"},
+    ],
+)
+async def test_invalid_fields_are_422_and_store_nothing(
+    client: Client, services: Services, fields: dict[str, Any]
+) -> None:
+    article = await make_article(services)
+    response = await client.post(f"/api/v1/articles/{article.slug}/comments", json=fields)
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert response.headers["content-type"] == "application/problem+json"
+    assert {"status", "title", "detail", "errors"} <= set(problem)
+    assert all({"field", "message"} == set(error) for error in problem["errors"])
+    assert (await thread(client, article.slug))["count"] == 0
+
+
+async def test_the_longest_allowed_name_and_body_are_accepted(client: Client, services: Services) -> None:
+    article = await make_article(services)
+    response = await post(client, article.slug, author_name="n" * 80, body="b" * 10_000)
+    assert response.status_code == 201
+
+
+async def test_empty_optional_fields_count_as_absent(client: Client, services: Services) -> None:
+    article = await make_article(services)
+    response = await post(client, article.slug, author_email="", author_url="")
+    assert response.status_code == 201
+    assert response.json()["comment"]["author"] == {"name": response.json()["comment"]["author"]["name"]}
+
+
+async def test_the_authors_url_is_shown_but_never_the_email(client: Client, services: Services) -> None:
+    article = await make_article(services)
+    answer = await post(client, article.slug, author_email="ann@example.org", author_url="https://ann.example")
+    assert answer.json()["comment"]["author"]["url"] == "https://ann.example"
+    page = await client.get(f"/api/v1/articles/{article.slug}/comments")
+    assert "ann@example.org" not in page.text
+    assert "ann@example.org" not in answer.text
+
+
+async def test_an_unknown_article_is_404(client: Client) -> None:
+    assert (await post(client, "no-such-article")).status_code == 404
+
+
+async def test_a_closed_article_is_403(client: Client, services: Services) -> None:
+    article = await make_article(services, comments_open=False)
+    response = await post(client, article.slug)
+    assert response.status_code == 403
+    assert response.json()["code"] == "comments_closed"
+
+
+async def test_comments_close_by_themselves_after_the_policys_days(
+    client: Client, services: Services, clock: Any
+) -> None:
+    article = await make_article(services, published_at=clock.now - timedelta(days=10))
+    assert (await post(client, article.slug)).status_code == 201
+    await set_policy(services, moderation="post", auto_close_days=7)
+    assert (await post(client, article.slug)).status_code == 403
+    assert (await client.get(f"/api/v1/articles/{article.slug}")).json()["comments"]["open"] is False
+
+
+async def test_the_same_author_posting_the_same_text_again_is_409(client: Client, services: Services) -> None:
+    article = await make_article(services)
+    fields = builders.comment(author_email="ann@example.org")
+    assert (await client.post(f"/api/v1/articles/{article.slug}/comments", json=fields)).status_code == 201
+    again = await client.post(f"/api/v1/articles/{article.slug}/comments", json=fields)
+    assert again.status_code == 409
+    other_author = fields | {"author_email": "bob@example.org"}
+    assert (await client.post(f"/api/v1/articles/{article.slug}/comments", json=other_author)).status_code == 201
+
+
+async def test_a_reply_must_target_a_visible_comment_of_the_same_article(client: Client, services: Services) -> None:
+    article = await make_article(services)
+    other = await make_article(services)
+    elsewhere = (await post(client, other.slug)).json()["comment"]["id"]
+    assert (await post(client, article.slug, parent_id=elsewhere)).status_code == 404
+    assert (await post(client, article.slug, parent_id="9999999")).status_code == 404
+    held = await make_article(services, moderation=ArticleModeration.PRE)
+    pending = (await post(client, held.slug)).json()["comment"]["id"]
+    assert (await post(client, held.slug, parent_id=pending)).status_code == 404
+
+
+async def test_replies_deeper_than_max_depth_attach_to_the_deepest_allowed_ancestor(
+    client: Client, services: Services
+) -> None:
+    await set_policy(services, moderation="post", max_depth=2)
+    article = await make_article(services)
+    parent = None
+    made = []
+    for level in range(4):
+        answer = (await post(client, article.slug, body=f"level {level}", parent_id=parent)).json()["comment"]
+        made.append(answer)
+        parent = answer["id"]
+    assert [c["depth"] for c in made] == [0, 1, 2, 2]
+    assert made[3]["parent_id"] == made[1]["id"]
+
+
+async def test_an_idempotency_key_replays_the_first_answer(client: Client, services: Services) -> None:
+    article = await make_article(services)
+    fields = builders.comment()
+    headers = {"Idempotency-Key": "retry-1"}
+    first = await client.post(f"/api/v1/articles/{article.slug}/comments", json=fields, headers=headers)
+    again = await client.post(f"/api/v1/articles/{article.slug}/comments", json=fields, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert (await thread(client, article.slug))["count"] == 1
+    edited = await client.patch(f"/api/v1/comments/{first.json()['comment']['id']}", json={"body": "fixed"},
+                                headers={"X-Edit-Token": again.json()["edit_token"]})  # fmt: skip
+    assert edited.status_code == 200
+
+
+async def test_an_idempotency_key_reused_with_another_body_is_422(client: Client, services: Services) -> None:
+    article = await make_article(services)
+    headers = {"Idempotency-Key": "retry-2"}
+    await client.post(f"/api/v1/articles/{article.slug}/comments", json=builders.comment(), headers=headers)
+    other = await client.post(f"/api/v1/articles/{article.slug}/comments", json=builders.comment(), headers=headers)
+    assert other.status_code == 422
+    assert (await thread(client, article.slug))["count"] == 1
+
+
+async def test_fifty_concurrent_posts_to_one_article_all_succeed(client: Client, services: Services) -> None:
+    article = await make_article(services)
+    answers = await asyncio.gather(*(post(client, article.slug, body=f"concurrent {i}") for i in range(50)))
+    assert [a.status_code for a in answers] == [201] * 50
+    assert len({a.json()["comment"]["id"] for a in answers}) == 50
+    page = await thread(client, article.slug, limit=100)
+    assert page["count"] == 50
+    assert sorted(c["body_html"] for c in page["items"]) == sorted(f"<p>concurrent {i}</p>\n" for i in range(50))
+
+
+async def test_a_text_plain_post_is_415_and_creates_nothing(client: Client, services: Services) -> None:
+    article = await make_article(services)
+    response = await client.post(
+        f"/api/v1/articles/{article.slug}/comments",
+        content=b'{"author_name": "A", "body": "sneaky"}',
+        headers={"Content-Type": "text/plain"},
+    )
+    assert response.status_code == 415
+    form = await client.post(f"/api/v1/articles/{article.slug}/comments", data={"author_name": "A", "body": "x"})
+    assert form.status_code == 415
+    assert (await thread(client, article.slug))["count"] == 0
+
+
+async def test_a_body_over_the_limit_is_413(client: Client, services: Services) -> None:
+    article = await make_article(services)
+    response = await client.post(
+        f"/api/v1/articles/{article.slug}/comments",
+        content=b'{"author_name": "A", "body": "' + b"x" * 70_000 + b'"}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 413
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_malformed_json_is_a_4xx_problem(client: Client, services: Services) -> None:
+    article = await make_article(services)
+    for raw in (b'{"author_name": "A"', b"[1, 2]", b"null", b"\xff\xfe", b""):
+        response = await client.post(
+            f"/api/v1/articles/{article.slug}/comments", content=raw, headers={"Content-Type": "application/json"}
+        )
+        assert 400 <= response.status_code < 500, raw
+        assert response.headers["content-type"] == "application/problem+json"

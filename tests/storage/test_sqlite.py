@@ -1,0 +1,65 @@
+"""What only the SQLite backend promises: its pragmas, migrations and the database-level guards."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from parley.storage.sqlite.database import SqliteStore, migrate, migrations
+
+
+def test_migrations_are_numbered_and_applied_once(tmp_path: Path) -> None:
+    path = tmp_path / "m.db"
+    latest = migrations()[-1][0]
+    assert migrate(path) == latest
+    assert migrate(path) == latest
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == latest
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+async def test_connections_use_wal_foreign_keys_and_a_busy_timeout(tmp_path: Path) -> None:
+    store = await SqliteStore(tmp_path / "p.db").open()
+    try:
+        async with store.writing() as tx:
+            conn = tx.conn  # type: ignore[attr-defined]
+            assert (await conn.execute_fetchall("PRAGMA foreign_keys"))[0][0] == 1
+            assert (await conn.execute_fetchall("PRAGMA busy_timeout"))[0][0] == 5000
+            assert (await conn.execute_fetchall("PRAGMA journal_mode"))[0][0] == "wal"
+            assert (await conn.execute_fetchall("PRAGMA synchronous"))[0][0] == 2  # FULL
+    finally:
+        await store.close()
+
+
+async def test_readers_cannot_write(tmp_path: Path) -> None:
+    store = await SqliteStore(tmp_path / "p.db").open()
+    try:
+        async with store.reading() as tx:
+            with pytest.raises(sqlite3.OperationalError):
+                await tx.conn.execute("INSERT INTO authors (slug, name) VALUES ('a', 'A')")  # type: ignore[attr-defined]
+    finally:
+        await store.close()
+
+
+def test_the_audit_log_refuses_updates_and_deletes(tmp_path: Path) -> None:
+    path = tmp_path / "a.db"
+    migrate(path)
+    with sqlite3.connect(path) as conn:
+        conn.execute("INSERT INTO audit_events (actor, action, created_at) VALUES ('x', 'y', 'z')")
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            conn.execute("UPDATE audit_events SET actor = 'forged'")
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            conn.execute("DELETE FROM audit_events")
+
+
+def test_statuses_outside_the_five_are_refused_by_the_schema(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    migrate(path)
+    with sqlite3.connect(path) as conn, pytest.raises(sqlite3.IntegrityError):
+        conn.execute(
+            "INSERT INTO comments (article_id, root_id, depth, path, status, visible, author_name, author_key,"
+            " address_hash, body, body_html, body_hash, created_at, edit_token_hash)"
+            " VALUES (1, 1, 0, 'p', 'published', 1, 'a', 'k', 'h', 'b', 'b', 'h', 't', 't')"
+        )

@@ -1,0 +1,288 @@
+"""What every Store must do, checked through the Protocol only."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from parley.domain import tree
+from parley.domain.errors import AlreadyExists
+from parley.domain.paging import Sort
+from parley.domain.policy import Policy
+from parley.domain.ports import Store, Tx
+from parley.domain.records import Article, Author, Comment, FlagReason, NewComment, Role, Status
+from tests import builders
+
+NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
+
+
+async def add_article(store: Store, **overrides: object) -> Article:
+    draft = builders.article(**overrides)
+    async with store.writing() as tx:
+        return await tx.articles.insert(draft, body_html="<p>x</p>", reading_minutes=1, now=NOW)
+
+
+async def add_comment(tx: Tx, article: Article, parent: Comment | None = None, *, visible: bool = True,
+                      body: str = "hello", email_hash: str | None = None, name: str = "Ann") -> Comment:  # fmt: skip
+    return await tx.comments.insert(
+        NewComment(
+            article_id=article.id,
+            parent_id=None if parent is None else parent.id,
+            parent_path=None if parent is None else parent.path,
+            depth=0 if parent is None else parent.depth + 1,
+            status=Status.APPROVED if visible else Status.PENDING,
+            visible=visible,
+            author_name=name,
+            author_email=None,
+            author_url=None,
+            email_hash=email_hash,
+            author_key=email_hash or "key",
+            address_hash="addr",
+            body=body,
+            body_html=f"<p>{body}</p>",
+            body_hash=body,
+            created_at=NOW,
+            edit_token_hash=f"token-{body}-{name}-{parent.id if parent else 0}-{visible}",
+            rules=(),
+        )
+    )
+
+
+async def test_an_article_is_stored_and_found_by_slug(store: Store) -> None:
+    article = await add_article(store, slug="first", tags=("a", "b"))
+    async with store.reading() as tx:
+        found = await tx.articles.by_slug("first", now=NOW)
+    assert found == article
+    assert found.tags == ("a", "b")
+    assert found.comment_count == 0
+
+
+async def test_a_second_article_with_the_same_slug_is_refused_and_the_first_kept(store: Store) -> None:
+    first = await add_article(store, slug="same", title="First")
+    with pytest.raises(AlreadyExists):
+        await add_article(store, slug="same", title="Second")
+    async with store.reading() as tx:
+        assert await tx.articles.by_slug("same", now=NOW) == first
+
+
+async def test_an_article_published_later_is_hidden_until_then(store: Store) -> None:
+    await add_article(store, slug="later", published_at=NOW + timedelta(days=1))
+    async with store.reading() as tx:
+        assert await tx.articles.by_slug("later", now=NOW) is None
+        assert await tx.articles.by_slug("later", now=None) is not None
+        assert await tx.articles.page(limit=10, after=None, author=None, tag=None, now=NOW) == []
+
+
+async def test_pages_of_articles_are_newest_first_and_filter_by_author_and_tag(store: Store) -> None:
+    old = await add_article(store, published_at=NOW - timedelta(days=3), tags=("x",))
+    mid = await add_article(store, published_at=NOW - timedelta(days=2), author=Author("other", "Other"))
+    new = await add_article(store, published_at=NOW - timedelta(days=1), tags=("x", "y"))
+    async with store.reading() as tx:
+        everything = await tx.articles.page(limit=10, after=None, author=None, tag=None, now=NOW)
+        by_tag = await tx.articles.page(limit=10, after=None, author=None, tag="x", now=NOW)
+        by_author = await tx.articles.page(limit=10, after=None, author="other", tag=None, now=NOW)
+    assert [a.id for a in everything] == [new.id, mid.id, old.id]
+    assert [a.id for a in by_tag] == [new.id, old.id]
+    assert [a.id for a in by_author] == [mid.id]
+
+
+async def test_related_articles_share_the_most_tags_and_exclude_the_article(store: Store) -> None:
+    article = await add_article(store, tags=("a", "b", "c"))
+    two = await add_article(store, tags=("a", "b"))
+    one = await add_article(store, tags=("c",))
+    await add_article(store, tags=("z",))
+    async with store.reading() as tx:
+        related = await tx.articles.related(article, limit=3, now=NOW)
+    assert [a.id for a in related] == [two.id, one.id]
+
+
+async def test_more_from_the_same_author_excludes_the_article(store: Store) -> None:
+    me = Author("me", "Me")
+    article = await add_article(store, author=me)
+    other = await add_article(store, author=me)
+    await add_article(store, author=Author("you", "You"))
+    async with store.reading() as tx:
+        assert [a.id for a in await tx.articles.by_same_author(article, limit=3, now=NOW)] == [other.id]
+
+
+async def test_counts_follow_visibility_for_the_article_and_every_ancestor(store: Store) -> None:
+    article = await add_article(store)
+    async with store.writing() as tx:
+        root = await add_comment(tx, article)
+        reply = await add_comment(tx, article, root, body="reply")
+        deep = await add_comment(tx, article, reply, body="deep")
+        hidden = await add_comment(tx, article, root, visible=False, body="hidden")
+    async with store.reading() as tx:
+        assert (await tx.articles.by_id(article.id)).comment_count == 3
+        assert (await tx.comments.get(root.id)).visible_replies == 2  # type: ignore[union-attr]
+        assert (await tx.comments.get(reply.id)).visible_replies == 1  # type: ignore[union-attr]
+        assert hidden.visible is False
+        assert deep.depth == 2
+    async with store.writing() as tx:
+        await tx.comments.set_state(
+            reply, status=Status.REMOVED, previous_status=Status.APPROVED, visible=False, flagged=False
+        )
+    async with store.reading() as tx:
+        assert (await tx.articles.by_id(article.id)).comment_count == 2
+        assert (await tx.comments.get(root.id)).visible_replies == 1  # type: ignore[union-attr]
+
+
+async def test_every_change_to_a_thread_bumps_the_article_version(store: Store) -> None:
+    article = await add_article(store)
+    async with store.writing() as tx:
+        comment = await add_comment(tx, article, visible=False)
+        after_insert = (await tx.articles.by_id(article.id)).version
+        await tx.comments.set_body(comment, body="new", body_html="<p>new</p>", body_hash="new", rules=(), at=NOW)
+        after_edit = (await tx.articles.by_id(article.id)).version
+    assert article.version < after_insert < after_edit
+
+
+async def test_a_thread_page_is_one_ordered_list_of_roots_and_their_shown_replies(store: Store) -> None:
+    article = await add_article(store)
+    async with store.writing() as tx:
+        first = await add_comment(tx, article, body="first")
+        second = await add_comment(tx, article, body="second")
+        reply_to_first = await add_comment(tx, article, first, body="r1")
+        await add_comment(tx, article, first, visible=False, body="pending reply")
+        third = await add_comment(tx, article, body="third")
+    async with store.reading() as tx:
+        rows, more = await tx.comments.thread(article.id, sort=Sort.OLDEST, after=None, limit=2, own_id=None)
+    assert [r.id for r in rows] == [first.id, reply_to_first.id, second.id]
+    assert more is True
+    async with store.reading() as tx:
+        newest, more = await tx.comments.thread(article.id, sort=Sort.NEWEST, after=None, limit=10, own_id=None)
+        top, _ = await tx.comments.thread(article.id, sort=Sort.TOP, after=None, limit=1, own_id=None)
+    assert [r.id for r in newest] == [third.id, second.id, first.id, reply_to_first.id]
+    assert more is False
+    assert [r.id for r in top] == [first.id, reply_to_first.id]
+
+
+async def test_a_thread_keeps_a_hidden_parent_only_while_it_has_visible_replies(store: Store) -> None:
+    article = await add_article(store)
+    async with store.writing() as tx:
+        root = await add_comment(tx, article)
+        reply = await add_comment(tx, article, root, body="reply")
+        root = await tx.comments.set_state(
+            root, status=Status.REMOVED, previous_status=Status.APPROVED, visible=False, flagged=False
+        )
+    async with store.reading() as tx:
+        rows, _ = await tx.comments.thread(article.id, sort=Sort.OLDEST, after=None, limit=10, own_id=None)
+    assert [(r.id, bool(r.visible)) for r in rows] == [(root.id, False), (reply.id, True)]
+    async with store.writing() as tx:
+        await tx.comments.set_state(
+            reply, status=Status.REMOVED, previous_status=Status.APPROVED, visible=False, flagged=False
+        )
+    async with store.reading() as tx:
+        rows, _ = await tx.comments.thread(article.id, sort=Sort.OLDEST, after=None, limit=10, own_id=None)
+    assert rows == []
+
+
+async def test_the_authors_own_hidden_comment_joins_the_page(store: Store) -> None:
+    article = await add_article(store)
+    async with store.writing() as tx:
+        own = await add_comment(tx, article, visible=False)
+    async with store.reading() as tx:
+        assert (await tx.comments.thread(article.id, sort=Sort.OLDEST, after=None, limit=10, own_id=None))[0] == []
+        rows, _ = await tx.comments.thread(article.id, sort=Sort.OLDEST, after=None, limit=10, own_id=own.id)
+    assert [r.id for r in rows] == [own.id]
+
+
+async def test_comment_positions_are_stored_with_their_ancestors(store: Store) -> None:
+    article = await add_article(store)
+    async with store.writing() as tx:
+        root = await add_comment(tx, article)
+        reply = await add_comment(tx, article, root, body="reply")
+    assert tree.ancestors(reply.path) == [root.id]
+    assert reply.parent_id == root.id
+    assert reply.depth == 1
+
+
+async def test_a_failed_write_transaction_leaves_nothing_behind(store: Store) -> None:
+    article = await add_article(store)
+    with pytest.raises(RuntimeError):
+        async with store.writing() as tx:
+            await add_comment(tx, article)
+            raise RuntimeError("boom")
+    async with store.reading() as tx:
+        assert (await tx.articles.by_id(article.id)).comment_count == 0
+        assert (await tx.comments.thread(article.id, sort=Sort.OLDEST, after=None, limit=10, own_id=None))[0] == []
+
+
+async def test_duplicates_trust_and_pace_are_found_by_author(store: Store) -> None:
+    article = await add_article(store)
+    async with store.writing() as tx:
+        await add_comment(tx, article, body="same", email_hash="e1", name="Ann")
+        assert await tx.comments.is_duplicate(article.id, "e1", "same")
+        assert not await tx.comments.is_duplicate(article.id, "e2", "same")
+        assert await tx.comments.has_approved("e1", "Ann")
+        assert not await tx.comments.has_approved("e1", "Someone Else")
+        assert await tx.comments.count_since("e1", NOW - timedelta(seconds=1)) == 1
+        assert await tx.comments.count_since("e1", NOW + timedelta(seconds=1)) == 0
+
+
+async def test_a_reader_flags_a_comment_once_and_cleared_flags_never_count_again(store: Store) -> None:
+    article = await add_article(store)
+    async with store.writing() as tx:
+        comment = await add_comment(tx, article)
+        assert await tx.flags.add(comment.id, reader_hash="r1", reason=FlagReason.SPAM, note=None, at=NOW)
+        assert not await tx.flags.add(comment.id, reader_hash="r1", reason=FlagReason.ABUSE, note=None, at=NOW)
+        assert await tx.flags.add(comment.id, reader_hash="r2", reason=FlagReason.OTHER, note="why", at=NOW)
+        assert await tx.flags.active_count(comment.id) == 2
+        await tx.flags.clear(comment.id, at=NOW)
+        assert await tx.flags.active_count(comment.id) == 0
+        assert not await tx.flags.add(comment.id, reader_hash="r1", reason=FlagReason.SPAM, note=None, at=NOW)
+        assert len(await tx.flags.for_comment(comment.id)) == 2
+
+
+async def test_bans_match_by_email_or_address_until_they_expire_or_are_lifted(store: Store) -> None:
+    async with store.writing() as tx:
+        ban = await tx.bans.add(email_hash="e", address_hash=None, reason=None, created_by="mod", at=NOW,
+                                expires_at=NOW + timedelta(hours=1))  # fmt: skip
+        await tx.bans.add(email_hash=None, address_hash="a", reason="spam", created_by="mod", at=NOW, expires_at=None)
+        assert await tx.bans.matches(email_hash="e", address_hash="zz", now=NOW)
+        assert await tx.bans.matches(email_hash=None, address_hash="a", now=NOW)
+        assert not await tx.bans.matches(email_hash="e", address_hash="zz", now=NOW + timedelta(hours=2))
+        assert await tx.bans.lift(ban.id, at=NOW)
+        assert not await tx.bans.lift(ban.id, at=NOW)
+        assert not await tx.bans.matches(email_hash="e", address_hash="zz", now=NOW)
+        assert [b.address_hash for b in await tx.bans.active(now=NOW, after_id=None, limit=10)] == ["a"]
+
+
+async def test_tokens_are_found_by_hash_and_names_are_unique_among_active_ones(store: Store) -> None:
+    async with store.writing() as tx:
+        token = await tx.tokens.add(name="ann", role=Role.MODERATOR, token_hash="h1", at=NOW)
+        with pytest.raises(AlreadyExists):
+            await tx.tokens.add(name="ann", role=Role.ADMIN, token_hash="h2", at=NOW)
+        assert await tx.tokens.by_hash("h1") == token
+        assert await tx.tokens.revoke("ann", at=NOW)
+        assert (await tx.tokens.by_hash("h1")).revoked_at == NOW  # type: ignore[union-attr]
+        await tx.tokens.add(name="ann", role=Role.ADMIN, token_hash="h3", at=NOW)
+        assert [t.role for t in await tx.tokens.all()] == [Role.MODERATOR, Role.ADMIN]
+
+
+async def test_site_policy_secret_and_idempotency_records_persist(store: Store) -> None:
+    async with store.writing() as tx:
+        assert await tx.site.policy() is None
+        await tx.site.set_policy(Policy(max_links=9), at=NOW)
+        secret = await tx.site.secret()
+        await tx.site.remember("key", request_hash="rh", response=b"{}", at=NOW)
+    async with store.writing() as tx:
+        assert (await tx.site.policy()) == Policy(max_links=9)
+        assert await tx.site.secret() == secret
+        assert len(secret) == 32
+        assert await tx.site.replay("key") == ("rh", b"{}")
+        assert await tx.site.replay("other") is None
+
+
+async def test_audit_events_are_listed_newest_first_and_filtered(store: Store) -> None:
+    async with store.writing() as tx:
+        for actor, action in [("ann", "approve"), ("bob", "reject"), ("ann", "spam")]:
+            await tx.audit.append(comment_id=None, actor=actor, action=action, from_status=None, to_status=None,
+                                  reason=None, at=NOW)  # fmt: skip
+    from parley.domain.records import AuditQuery
+
+    async with store.reading() as tx:
+        assert [e.action for e in await tx.audit.query(AuditQuery())] == ["spam", "reject", "approve"]
+        assert [e.action for e in await tx.audit.query(AuditQuery(actor="ann"))] == ["spam", "approve"]
+        assert [e.actor for e in await tx.audit.query(AuditQuery(action="reject"))] == ["bob"]
