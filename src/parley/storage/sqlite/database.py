@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from importlib import resources
 from pathlib import Path
 
 import aiosqlite
 
 from parley.storage.sqlite.tx import SqliteTx
+from parley.storage.sqlite.writer import Writer
 
 _PRAGMAS = (
     "PRAGMA journal_mode = WAL",
@@ -77,13 +78,14 @@ class SqliteStore:
         self._reader_count = readers
         self._synchronous = synchronous
         self._writer: aiosqlite.Connection | None = None
+        self._units: Writer | None = None
         self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
         self._all_readers: list[aiosqlite.Connection] = []
-        self._write_lock = asyncio.Lock()
 
     async def open(self) -> SqliteStore:
         await asyncio.to_thread(migrate, self._path)
         self._writer = await self._connect()
+        self._units = Writer(self._writer)
         for _ in range(self._reader_count):
             reader = await self._connect()
             await reader.execute("PRAGMA query_only = ON")
@@ -98,20 +100,10 @@ class SqliteStore:
         await conn.execute(f"PRAGMA synchronous = {self._synchronous}")
         return conn
 
-    @asynccontextmanager
-    async def writing(self) -> AsyncIterator[SqliteTx]:
-        """The only write transaction: taken before reading, so what it reads is what it writes over."""
-        assert self._writer is not None, "store not opened"
-        async with self._write_lock:
-            writer = self._writer
-            await writer.execute("BEGIN IMMEDIATE")
-            try:
-                yield SqliteTx(writer)
-                await writer.execute("COMMIT")
-            except BaseException:
-                if writer.in_transaction:
-                    await writer.execute("ROLLBACK")
-                raise
+    def writing(self) -> AbstractAsyncContextManager[SqliteTx]:
+        """A unit of work on the one writer (BEGIN IMMEDIATE, group commit); it returns after COMMIT."""
+        assert self._units is not None, "store not opened"
+        return self._units.unit()
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[SqliteTx]:
