@@ -27,6 +27,7 @@ from parley.domain.threads import ThreadService
 from parley.http import admin, admin_site, articles, comments, errors, ops
 from parley.http.client import networks, resolve
 from parley.http.guards import COMPONENTS, provide_moderator
+from parley.http.pages import PageCache
 from parley.settings import Settings
 from parley.storage.sqlite.database import SqliteStore
 
@@ -90,6 +91,8 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Litestar:
     dependencies["client"] = Provide(client, sync_to_thread=False)
     dependencies["moderator"] = Provide(provide_moderator, sync_to_thread=False)
     dependencies["clock"] = Provide(lambda: clock, sync_to_thread=False)
+    page_cache = PageCache(settings.page_cache_bytes)
+    dependencies["pages"] = Provide(lambda: page_cache, sync_to_thread=False)
 
     middleware: list[Any] = [PrometheusConfig(app_name="parley", prefix="parley", group_path=True).middleware]
     if settings.access_log:

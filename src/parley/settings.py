@@ -32,6 +32,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     synchronous: str = "FULL"
     """SQLite's PRAGMA synchronous: FULL survives power loss; NORMAL survives a killed process."""
     max_body_bytes: Annotated[int, msgspec.Meta(ge=1024, le=16 * 1024 * 1024)] = 64 * 1024
+    page_cache_bytes: Annotated[int, msgspec.Meta(ge=0, le=1024 * 1024 * 1024)] = 32 * 1024 * 1024
+    """Memory for encoded thread pages per server process."""
     secret: str = ""
     """Key for hashing emails and addresses; empty means one kept in the database."""
     trusted_proxies: tuple[str, ...] = ()

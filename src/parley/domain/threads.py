@@ -37,16 +37,20 @@ class ThreadService:
         self._hasher = hasher
         self._clock = clock
 
-    async def version(self, slug: str) -> tuple[int, int] | None:
-        """The article's id and change counter, which every change to its thread bumps."""
-        async with self._store.reading() as tx:
-            article = await tx.articles.by_slug(slug, now=self._clock())
-            return None if article is None else (article.id, article.version)
+    async def version(self, slug: str) -> tuple[int, int]:
+        """The article's id and change counter: every change to it or its thread bumps the counter."""
+        found = await self._store.article_version(slug, now=self._clock())
+        if found is None:
+            raise NotFound("article", slug)
+        return found
 
     async def page(
         self, slug: str, *, sort: Sort, cursor: str | None, limit: int, edit_token: str | None = None
-    ) -> ThreadPage:
-        """One page of top-level comments with their replies nested, in one query; the author's own pending too."""
+    ) -> tuple[ThreadPage, int]:
+        """One page of top-level comments with their replies nested, in one query, and the article version it shows.
+
+        A request carrying the edit token of its own pending comment also sees that comment in place.
+        """
         after = None if cursor is None else paging.decode(cursor, sort.value)
         async with self._store.reading() as tx:
             article = await tx.articles.by_slug(slug, now=self._clock())
@@ -63,7 +67,8 @@ class ThreadService:
         if more:
             last_root = next(row for row in reversed(rows) if row.parent_id is None)
             next_cursor = _cursor(sort, last_root)
-        return ThreadPage(article=article.slug, count=article.comment_count, items=items, next_cursor=next_cursor)
+        page = ThreadPage(article=article.slug, count=article.comment_count, items=items, next_cursor=next_cursor)
+        return page, article.version
 
     async def one(self, comment_id: int) -> tree.CommentNode:
         """A single visible comment, without its replies."""

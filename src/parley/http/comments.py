@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, cast
 
-from litestar import Controller, delete, get, patch, post
+from litestar import Controller, Response, delete, get, patch, post
+from litestar.datastructures import ResponseHeader
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.di import NamedDependency
 from litestar.params import HeaderParameter, JSONBody, PathParameter, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
@@ -17,6 +19,7 @@ from parley.domain.threads import ThreadPage, ThreadService
 from parley.domain.tree import CommentNode
 from parley.http.errors import problems
 from parley.http.ops import json_only
+from parley.http.pages import PageCache, cached, encode, etag, not_modified, private, unchanged
 from parley.http.schemas import CommentEdit, CommentIn, Counts, Flagged, FlagIn
 
 Slug = Annotated[str, PathParameter(min_length=1, max_length=200)]
@@ -40,18 +43,39 @@ class ThreadController(Controller):
     path = "/api/v1/articles/{slug:str}/comments"
     tags = ["comments"]
 
-    @get(responses=problems(404, 422))
+    @get(
+        responses={**problems(404, 422), 304: ResponseSpec(None, description="the page has not changed")},
+        response_headers=[
+            ResponseHeader(name="ETag", description="changes with every change to the thread", documentation_only=True)
+        ],
+    )
     async def read_thread(
         self,
         slug: Slug,
         threads: NamedDependency[ThreadService],
+        pages: NamedDependency[PageCache],
         edit_token: EditToken = None,
+        if_none_match: Annotated[str | None, HeaderParameter(name="If-None-Match", max_length=1000)] = None,
         sort: Annotated[Sort, QueryParameter()] = Sort.OLDEST,
         limit: Annotated[int, QueryParameter(ge=1, le=100, description="top-level comments per page")] = 50,
         cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
-    ) -> ThreadPage:
+    ) -> Response[ThreadPage]:
         """The visible thread as a tree; a removed comment with visible replies stays as a tombstone."""
-        return await threads.page(slug, sort=sort, cursor=cursor, limit=limit, edit_token=edit_token)
+        if edit_token:
+            own_view, _ = await threads.page(slug, sort=sort, cursor=cursor, limit=limit, edit_token=edit_token)
+            return cast("Response[ThreadPage]", private(own_view))
+        article_id, version = await threads.version(slug)
+        tag = etag(article_id, version)
+        if not_modified(tag, if_none_match):
+            return cast("Response[ThreadPage]", unchanged(tag))
+        key = (slug, sort, cursor, limit)
+        body = pages.get(key, version)
+        if body is None:
+            page, version = await threads.page(slug, sort=sort, cursor=cursor, limit=limit)
+            body = encode(page)
+            pages.put(key, version, body)
+            tag = etag(article_id, version)
+        return cast("Response[ThreadPage]", cached(body, tag))
 
     @post(
         status_code=HTTP_201_CREATED,

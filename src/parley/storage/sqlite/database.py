@@ -7,10 +7,12 @@ import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from importlib import resources
+from datetime import datetime
 from pathlib import Path
 
 import aiosqlite
 
+from parley.domain.records import stamp
 from parley.storage.sqlite.tx import SqliteTx
 from parley.storage.sqlite.writer import Writer
 
@@ -81,6 +83,7 @@ class SqliteStore:
         self._units: Writer | None = None
         self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
         self._all_readers: list[aiosqlite.Connection] = []
+        self._glance: sqlite3.Connection | None = None
 
     async def open(self) -> SqliteStore:
         await asyncio.to_thread(migrate, self._path)
@@ -91,6 +94,9 @@ class SqliteStore:
             await reader.execute("PRAGMA query_only = ON")
             self._all_readers.append(reader)
             self._readers.put_nowait(reader)
+        self._glance = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+        for pragma in (*_PRAGMAS, "PRAGMA query_only = ON"):
+            self._glance.execute(pragma)
         return self
 
     async def _connect(self) -> aiosqlite.Connection:
@@ -118,6 +124,17 @@ class SqliteStore:
         finally:
             self._readers.put_nowait(conn)
 
+    _VERSION = "SELECT id, version FROM articles WHERE slug = :slug AND published_at <= :now"
+
+    async def article_version(self, slug: str, *, now: datetime) -> tuple[int, int] | None:
+        """A unique-index lookup of microseconds, run inline: cheaper than any hop to a reader thread.
+
+        WAL readers never wait for the writer, so this cannot stall the event loop behind a write.
+        """
+        assert self._glance is not None, "store not opened"
+        row = self._glance.execute(self._VERSION, {"slug": slug, "now": stamp(now)}).fetchone()
+        return None if row is None else (int(row[0]), int(row[1]))
+
     async def ping(self) -> bool:
         try:
             async with self.reading() as tx:
@@ -127,6 +144,9 @@ class SqliteStore:
         return True
 
     async def close(self) -> None:
+        if self._glance is not None:
+            self._glance.close()
+            self._glance = None
         for reader in self._all_readers:
             await reader.close()
         self._all_readers.clear()

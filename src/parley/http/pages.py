@@ -1,0 +1,72 @@
+"""Encoded thread pages kept in memory while their article's change counter holds, served with ETags."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Hashable
+
+import msgspec
+from litestar import Response
+from litestar.status_codes import HTTP_200_OK, HTTP_304_NOT_MODIFIED
+
+from parley.domain.threads import ThreadPage
+
+_ENCODER = msgspec.json.Encoder()
+# Shared caches must not hand one reader's view (with their own pending comment) to another.
+_PUBLIC = {"Cache-Control": "no-cache", "Vary": "X-Edit-Token"}
+_PRIVATE = {"Cache-Control": "private, no-store", "Vary": "X-Edit-Token"}
+
+
+class PageCache:
+    """A byte-bounded LRU of encoded pages; an entry is only served for the article version it was built from."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self._max_bytes = max_bytes
+        self._bytes = 0
+        self._entries: OrderedDict[Hashable, tuple[int, bytes]] = OrderedDict()
+
+    def get(self, key: Hashable, version: int) -> bytes | None:
+        entry = self._entries.get(key)
+        if entry is None or entry[0] != version:
+            return None
+        self._entries.move_to_end(key)
+        return entry[1]
+
+    def put(self, key: Hashable, version: int, body: bytes) -> None:
+        if len(body) > self._max_bytes:
+            return
+        old = self._entries.pop(key, None)
+        if old is not None:
+            self._bytes -= len(old[1])
+        self._entries[key] = (version, body)
+        self._bytes += len(body)
+        while self._bytes > self._max_bytes:
+            _, (_, evicted) = self._entries.popitem(last=False)
+            self._bytes -= len(evicted)
+
+
+def etag(article_id: int, version: int) -> str:
+    """Strong ETag for one URL's page: it changes with every change to the article or its thread."""
+    return f'"{article_id}.{version}"'
+
+
+def not_modified(tag: str, if_none_match: str | None) -> bool:
+    if not if_none_match:
+        return False
+    return any(candidate.strip() in (tag, f"W/{tag}", "*") for candidate in if_none_match.split(","))
+
+
+def cached(body: bytes, tag: str) -> Response[bytes]:
+    return Response(body, status_code=HTTP_200_OK, media_type="application/json", headers={"ETag": tag, **_PUBLIC})
+
+
+def unchanged(tag: str) -> Response[bytes]:
+    return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers={"ETag": tag, **_PUBLIC})
+
+
+def private(page: ThreadPage) -> Response[bytes]:
+    return Response(_ENCODER.encode(page), media_type="application/json", headers=_PRIVATE)
+
+
+def encode(page: ThreadPage) -> bytes:
+    return _ENCODER.encode(page)
