@@ -6,8 +6,8 @@ import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from importlib import resources
 from datetime import datetime
+from importlib import resources
 from pathlib import Path
 
 import aiosqlite
