@@ -1,14 +1,15 @@
-"""Small steps HTTP tests repeat: make an article, post a comment, read a thread."""
+"""Small steps HTTP tests repeat: make an article, post a comment, read a thread, act as a moderator."""
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from litestar.testing import AsyncTestClient
 
 from parley.app import Services
 from parley.domain.policy import Policy
-from parley.domain.records import Article
+from parley.domain.records import Article, AuditEvent, AuditQuery, Role
 from tests import builders
 
 Client = AsyncTestClient  # type: ignore[type-arg]
@@ -31,3 +32,37 @@ async def thread(client: Client, slug: str, **params: Any) -> Any:
     response = await client.get(f"/api/v1/articles/{slug}/comments", params=params)
     assert response.status_code == 200, response.text
     return response.json()
+
+
+_names = itertools.count(1)
+
+
+async def bearer(services: Services, role: Role = Role.MODERATOR, name: str | None = None) -> dict[str, str]:
+    """Authorization headers for a new token made the way `parley token create` makes it."""
+    _token, secret = await services.tokens.create(name or f"{role.value}-{next(_names)}", role)
+    return {"Authorization": f"Bearer {secret}"}
+
+
+async def moderate(client: Client, headers: dict[str, str], comment_id: str, action: str, **fields: Any) -> Any:
+    return await client.post(
+        f"/api/v1/admin/comments/{comment_id}/moderate", json={"action": action, **fields}, headers=headers
+    )
+
+
+async def admin_comment(client: Client, headers: dict[str, str], comment_id: str) -> dict[str, Any]:
+    response = await client.get(f"/api/v1/admin/comments/{comment_id}", headers=headers)
+    assert response.status_code == 200, response.text
+    found: dict[str, Any] = response.json()
+    return found
+
+
+async def queue(client: Client, headers: dict[str, str], **params: Any) -> dict[str, Any]:
+    response = await client.get("/api/v1/admin/queue", params=params, headers=headers)
+    assert response.status_code == 200, response.text
+    found: dict[str, Any] = response.json()
+    return found
+
+
+async def audit_events(services: Services, **query: Any) -> list[AuditEvent]:
+    """The audit log read straight from the store, newest first."""
+    return await services.moderation.audit(AuditQuery(limit=1000, **query))
