@@ -8,6 +8,7 @@ from typing import Annotated
 import msgspec
 
 from parley.domain.moderation import BulkResult
+from parley.domain.policy import holding
 from parley.domain.records import (
     ArticleChanges,
     ArticleDraft,
@@ -156,7 +157,7 @@ class QueueEntry(msgspec.Struct, frozen=True, kw_only=True):
             parent_excerpt=item.parent_excerpt,
             author_history=item.history,
             flags=[FlagOut.from_domain(flag) for flag in item.flags],
-            held_by=list(item.comment.rules),
+            held_by=holding(item.comment.rules),
         )
 
 
