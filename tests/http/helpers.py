@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from litestar.testing import AsyncTestClient
+from litestar.types import ASGIApp, Receive, Scope, Send
 
-from parley.app import Services
+from parley.app import Services, create_app
 from parley.domain.policy import Policy
 from parley.domain.records import Article, AuditEvent, AuditQuery, Role
+from parley.settings import Settings
 from tests import builders
 
 Client = AsyncTestClient  # type: ignore[type-arg]
@@ -66,3 +70,34 @@ async def queue(client: Client, headers: dict[str, str], **params: Any) -> dict[
 async def audit_events(services: Services, **query: Any) -> list[AuditEvent]:
     """The audit log read straight from the store, newest first."""
     return await services.moderation.audit(AuditQuery(limit=1000, **query))
+
+
+async def flag(client: Client, comment_id: str, reader: str, reason: str = "abuse", **headers: str) -> Any:
+    """A flag from one reader; readers differ by browser (`User-Agent`) at the test client's one address."""
+    return await client.post(
+        f"/api/v1/comments/{comment_id}/flags", json={"reason": reason}, headers={"User-Agent": reader, **headers}
+    )
+
+
+PEER = "X-Test-Peer"
+
+
+def at_peer(app: ASGIApp) -> ASGIApp:
+    """The test client always connects from 'testclient'; a request's `X-Test-Peer` header sets its socket address."""
+
+    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            peer = dict(scope["headers"]).get(PEER.lower().encode())
+            if peer is not None:
+                scope["client"] = (peer.decode(), 50000)
+        await app(scope, receive, send)
+
+    return wrapped
+
+
+@asynccontextmanager
+async def client_with_peers(settings: Settings, clock: Any) -> AsyncIterator[tuple[Client, Services]]:
+    """The app behind `at_peer`, and its services."""
+    app = create_app(settings, clock=clock)
+    async with AsyncTestClient(at_peer(app)) as test_client:
+        yield test_client, app.state.services
