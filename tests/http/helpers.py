@@ -20,7 +20,7 @@ Client = AsyncTestClient  # type: ignore[type-arg]
 
 
 async def make_article(services: Services, **overrides: Any) -> Article:
-    view = await services.articles.create(builders.article(**overrides))
+    view = await services.articles.create(builders.article(**overrides), actor="test")
     return view.article
 
 

@@ -38,9 +38,10 @@ class ArticlesAdminController(Controller):
         data: JSONBody[ArticleIn],
         articles: NamedDependency[ArticleService],
         clock: NamedDependency[Clock],
+        moderator: NamedDependency[Token],
     ) -> ArticleOut:
         """Publish an article (or schedule it with a later `published_at`)."""
-        return ArticleOut.from_view(await articles.create(data.to_draft(clock())))
+        return ArticleOut.from_view(await articles.create(data.to_draft(clock()), actor=moderator.name))
 
     @get("/{slug:str}", responses=problems(*AUTH, 404))
     async def read_article(self, slug: Slug, articles: NamedDependency[ArticleService]) -> ArticleOut:
@@ -49,10 +50,14 @@ class ArticlesAdminController(Controller):
 
     @patch("/{slug:str}", guards=[json_only], responses=problems(*AUTH, 404, 413, 415, 422))
     async def update_article(
-        self, slug: Slug, data: JSONBody[ArticlePatch], articles: NamedDependency[ArticleService]
+        self,
+        slug: Slug,
+        data: JSONBody[ArticlePatch],
+        articles: NamedDependency[ArticleService],
+        moderator: NamedDependency[Token],
     ) -> ArticleOut:
         """Change an article, open or close its comments, or set its moderation (`pre`, `post`, `inherit`)."""
-        return ArticleOut.from_view(await articles.update(slug, data.to_changes()))
+        return ArticleOut.from_view(await articles.update(slug, data.to_changes(), actor=moderator.name))
 
 
 class PolicyController(Controller):
@@ -62,19 +67,19 @@ class PolicyController(Controller):
     security = SECURITY
 
     @get(responses=problems(*AUTH))
-    async def read_policy(self, moderation: NamedDependency[ModerationService]) -> Policy:
+    async def read_policy(self, moderation_service: NamedDependency[ModerationService]) -> Policy:
         """The site's moderation policy."""
-        return await moderation.policy()
+        return await moderation_service.policy()
 
     @put(guards=[json_only], responses=problems(*AUTH, 413, 415, 422))
     async def replace_policy(
         self,
         data: JSONBody[Policy],
-        moderation: NamedDependency[ModerationService],
+        moderation_service: NamedDependency[ModerationService],
         moderator: NamedDependency[Token],
     ) -> Policy:
         """Replace the whole policy; settings left out take their defaults, unknown ones are refused."""
-        return await moderation.set_policy(data, moderator.name)
+        return await moderation_service.set_policy(data, moderator.name)
 
 
 BanId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
