@@ -24,22 +24,21 @@ from parley.http.admin_schemas import (
     QueueStats,
 )
 from parley.http.errors import problems
-from parley.http.guards import SECURITY, requires
+from parley.http.guards import refusals, requirement, requires
 from parley.http.ops import json_only
 
 CommentIdPath = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 Limit = Annotated[int, QueryParameter(ge=1, le=200)]
 Cursor = Annotated[str | None, QueryParameter(max_length=200)]
-AUTH = (401, 403)
 
 
 class QueueController(Controller):
     path = "/api/v1/admin/queue"
     tags = ["moderation"]
     guards = [requires(Role.MODERATOR)]
-    security = SECURITY
+    security = requirement(Role.MODERATOR)
 
-    @get(responses=problems(*AUTH, 404, 422))
+    @get(responses=problems(*refusals(Role.MODERATOR), 404, 422))
     async def queue(
         self,
         moderation_service: NamedDependency[ModerationService],
@@ -52,7 +51,7 @@ class QueueController(Controller):
         page = await moderation_service.queue(queue_state, article=article, cursor=cursor, limit=limit)
         return QueueOut([QueueEntry.from_domain(item) for item in page.items], page.next_cursor)
 
-    @get("/stats", responses=problems(*AUTH))
+    @get("/stats", responses=problems(*refusals(Role.MODERATOR)))
     async def stats(self, moderation_service: NamedDependency[ModerationService]) -> QueueStats:
         """How many comments wait in each queue."""
         counts = await moderation_service.stats()
@@ -63,13 +62,13 @@ class DecisionsController(Controller):
     path = "/api/v1/admin/comments"
     tags = ["moderation"]
     guards = [requires(Role.MODERATOR)]
-    security = SECURITY
+    security = requirement(Role.MODERATOR)
 
     @post(
         "/{comment_id:int}/moderate",
         status_code=200,
         guards=[json_only],
-        responses=problems(*AUTH, 404, 409, 415, 422),
+        responses=problems(*refusals(Role.MODERATOR), 404, 409, 413, 415, 422),
     )
     async def moderate(
         self,
@@ -82,7 +81,12 @@ class DecisionsController(Controller):
         decision = Decision(action=data.action, reason=data.reason, expected_status=data.expected_status)
         return AdminComment.from_domain(await moderation_service.decide(comment_id, decision, moderator.name))
 
-    @post("/moderate", status_code=200, guards=[json_only], responses=problems(*AUTH, 415, 422))
+    @post(
+        "/moderate",
+        status_code=200,
+        guards=[json_only],
+        responses=problems(*refusals(Role.MODERATOR), 413, 415, 422),
+    )
     async def moderate_many(
         self,
         data: JSONBody[BulkIn],
@@ -94,14 +98,14 @@ class DecisionsController(Controller):
         ids = list(dict.fromkeys(int(value) for value in data.ids))
         return BulkOut(await moderation_service.decide_many(ids, decision, moderator.name))
 
-    @get("/{comment_id:int}", responses=problems(*AUTH, 404, 422))
+    @get("/{comment_id:int}", responses=problems(*refusals(Role.MODERATOR), 404, 422))
     async def comment(
         self, comment_id: CommentIdPath, moderation_service: NamedDependency[ModerationService]
     ) -> AdminComment:
         """One comment in any status, as moderators see it."""
         return AdminComment.from_domain(await moderation_service.comment(comment_id))
 
-    @get("/{comment_id:int}/history", responses=problems(*AUTH, 404, 422))
+    @get("/{comment_id:int}/history", responses=problems(*refusals(Role.MODERATOR), 404, 422))
     async def history(
         self, comment_id: CommentIdPath, moderation_service: NamedDependency[ModerationService]
     ) -> list[AuditEventOut]:
@@ -113,9 +117,9 @@ class AuditController(Controller):
     path = "/api/v1/admin/audit"
     tags = ["moderation"]
     guards = [requires(Role.ADMIN)]
-    security = SECURITY
+    security = requirement(Role.ADMIN)
 
-    @get(responses=problems(*AUTH, 422))
+    @get(responses=problems(*refusals(Role.ADMIN), 422))
     async def audit(
         self,
         moderation_service: NamedDependency[ModerationService],
