@@ -256,3 +256,23 @@ async def test_history_lists_a_comments_events_newest_first_with_who_and_why(
     ]
     assert all(e["comment_id"] == comment_id for e in events)
     assert events[0]["created_at"].endswith("Z")
+
+
+async def test_a_comment_its_author_deleted_cannot_be_restored_by_a_moderator(
+    client: Client, services: Services, moderator: dict[str, str]
+) -> None:
+    await set_policy(services, moderation="post")
+    article = await make_article(services)
+    answer = (await post(client, article.slug)).json()
+    comment_id = answer["comment"]["id"]
+    deleted = await client.delete(f"/api/v1/comments/{comment_id}", headers={"X-Edit-Token": answer["edit_token"]})
+    assert deleted.status_code == 204
+    refused = await moderate(client, moderator, comment_id, "restore")
+    assert refused.status_code == 409
+    assert "author deleted" in refused.json()["detail"]
+    bulk = await client.post("/api/v1/admin/comments/moderate", json={"ids": [comment_id], "action": "restore"},
+                             headers=moderator)  # fmt: skip
+    assert bulk.json()["results"][0]["result"] == "conflict"
+    latest = (await audit_events(services, comment_id=int(comment_id)))[0]
+    assert (latest.actor, latest.action, latest.to_status) == ("author", "delete", "removed")
+    assert (await thread(client, article.slug))["count"] == 0
