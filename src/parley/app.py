@@ -85,9 +85,10 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Litestar:
 
         return Provide(dependency, sync_to_thread=False)
 
-    dependencies = {
-        name: provide(name) for name in ("articles", "submissions", "threads", "moderation", "tokens", "bans", "store")
-    }
+    dependencies = {name: provide(name) for name in ("articles", "submissions", "threads", "tokens", "bans", "store")}
+    # Not `moderation`: that is a body field, and Litestar reports a body field's validation error under the name of
+    # a dependency that shares it as a server fault (500) rather than the client's (422).
+    dependencies["moderation_service"] = provide("moderation")
     dependencies["client"] = Provide(client, sync_to_thread=False)
     dependencies["moderator"] = Provide(provide_moderator, sync_to_thread=False)
     dependencies["clock"] = Provide(lambda: clock, sync_to_thread=False)

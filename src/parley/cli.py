@@ -160,13 +160,17 @@ def main(argv: list[str] | None = None) -> int:
         click.echo("parley: aborted", err=True)
         return 1
     except click.ClickException as error:
-        click.echo(f"parley: error: {error.format_message()}", err=True)
+        _fail(error.format_message())
         return 2
     except (SettingsError, SeedError, DomainError, sqlite3.Error, OSError) as error:
-        detail = error.detail if isinstance(error, DomainError) else str(error)
-        click.echo(f"parley: error: {detail}", err=True)
+        _fail(error.detail if isinstance(error, DomainError) else str(error))
         return 1
     return 0
+
+
+def _fail(message: str) -> None:
+    # One line, whatever the message: click lists choices on lines of their own.
+    click.echo(f"parley: error: {' '.join(message.split())}", err=True)
 
 
 if __name__ == "__main__":

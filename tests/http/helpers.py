@@ -1,21 +1,26 @@
-"""Small steps HTTP tests repeat: make an article, post a comment, read a thread."""
+"""Small steps HTTP tests repeat: make an article, post a comment, read a thread, act as a moderator."""
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from litestar.testing import AsyncTestClient
+from litestar.types import ASGIApp, Receive, Scope, Send
 
-from parley.app import Services
+from parley.app import Services, create_app
 from parley.domain.policy import Policy
-from parley.domain.records import Article
+from parley.domain.records import Article, AuditEvent, AuditQuery, Role
+from parley.settings import Settings
 from tests import builders
 
 Client = AsyncTestClient  # type: ignore[type-arg]
 
 
 async def make_article(services: Services, **overrides: Any) -> Article:
-    view = await services.articles.create(builders.article(**overrides))
+    view = await services.articles.create(builders.article(**overrides), actor="test")
     return view.article
 
 
@@ -31,3 +36,68 @@ async def thread(client: Client, slug: str, **params: Any) -> Any:
     response = await client.get(f"/api/v1/articles/{slug}/comments", params=params)
     assert response.status_code == 200, response.text
     return response.json()
+
+
+_names = itertools.count(1)
+
+
+async def bearer(services: Services, role: Role = Role.MODERATOR, name: str | None = None) -> dict[str, str]:
+    """Authorization headers for a new token made the way `parley token create` makes it."""
+    _token, secret = await services.tokens.create(name or f"{role.value}-{next(_names)}", role)
+    return {"Authorization": f"Bearer {secret}"}
+
+
+async def moderate(client: Client, headers: dict[str, str], comment_id: str, action: str, **fields: Any) -> Any:
+    return await client.post(
+        f"/api/v1/admin/comments/{comment_id}/moderate", json={"action": action, **fields}, headers=headers
+    )
+
+
+async def admin_comment(client: Client, headers: dict[str, str], comment_id: str) -> dict[str, Any]:
+    response = await client.get(f"/api/v1/admin/comments/{comment_id}", headers=headers)
+    assert response.status_code == 200, response.text
+    found: dict[str, Any] = response.json()
+    return found
+
+
+async def queue(client: Client, headers: dict[str, str], **params: Any) -> dict[str, Any]:
+    response = await client.get("/api/v1/admin/queue", params=params, headers=headers)
+    assert response.status_code == 200, response.text
+    found: dict[str, Any] = response.json()
+    return found
+
+
+async def audit_events(services: Services, **query: Any) -> list[AuditEvent]:
+    """The audit log read straight from the store, newest first."""
+    return await services.moderation.audit(AuditQuery(limit=1000, **query))
+
+
+async def flag(client: Client, comment_id: str, reader: str, reason: str = "abuse", **headers: str) -> Any:
+    """A flag from one reader; readers differ by browser (`User-Agent`) at the test client's one address."""
+    return await client.post(
+        f"/api/v1/comments/{comment_id}/flags", json={"reason": reason}, headers={"User-Agent": reader, **headers}
+    )
+
+
+PEER = "X-Test-Peer"
+
+
+def at_peer(app: ASGIApp) -> ASGIApp:
+    """The test client always connects from 'testclient'; a request's `X-Test-Peer` header sets its socket address."""
+
+    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            peer = dict(scope["headers"]).get(PEER.lower().encode())
+            if peer is not None:
+                scope["client"] = (peer.decode(), 50000)
+        await app(scope, receive, send)
+
+    return wrapped
+
+
+@asynccontextmanager
+async def client_with_peers(settings: Settings, clock: Any) -> AsyncIterator[tuple[Client, Services]]:
+    """The app behind `at_peer`, and its services."""
+    app = create_app(settings, clock=clock)
+    async with AsyncTestClient(at_peer(app)) as test_client:
+        yield test_client, app.state.services

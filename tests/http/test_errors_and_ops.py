@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import msgspec
 import pytest
 
 from tests.http.helpers import Client
@@ -55,3 +56,17 @@ async def test_the_openapi_document_describes_every_endpoint_with_problem_respon
     for status in ("201", "403", "404", "409", "413", "415", "422", "429"):
         assert status in post["responses"], status
     assert "application/problem+json" in post["responses"]["404"]["content"]
+
+
+def test_no_body_field_shares_a_name_with_a_dependency(client: Client) -> None:
+    """Litestar reports a body field's validation error under a dependency's name as a 500, not a 422."""
+    app = client.app
+    clashes = []
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", ()):
+            data = handler.parsed_fn_signature.parameters.get("data")
+            if data is None or not isinstance(data.annotation, type) or not issubclass(data.annotation, msgspec.Struct):
+                continue
+            dependencies = set(handler.resolve_dependencies())
+            clashes += [(route.path, name) for name in data.annotation.__struct_fields__ if name in dependencies]
+    assert clashes == []

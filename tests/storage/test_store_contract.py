@@ -215,9 +215,14 @@ async def test_duplicates_trust_and_pace_are_found_by_author(store: Store) -> No
         await add_comment(tx, article, body="same", email_hash="e1", name="Ann")
         assert await tx.comments.is_duplicate(article.id, "e1", "same")
         assert not await tx.comments.is_duplicate(article.id, "e2", "same")
+        other = await add_comment(tx, article, body="other", email_hash="e1", name="Ann")
+        stranger = await add_comment(tx, article, body="stranger", email_hash="e2", name="Bob")
+        assert await tx.comments.repeats(other.id, "same")
+        assert not await tx.comments.repeats(other.id, "other")  # its own text is no repeat
+        assert not await tx.comments.repeats(stranger.id, "same")
         assert await tx.comments.has_approved("e1", "Ann")
         assert not await tx.comments.has_approved("e1", "Someone Else")
-        assert await tx.comments.count_since("e1", NOW - timedelta(seconds=1)) == 1
+        assert await tx.comments.count_since("e1", NOW - timedelta(seconds=1)) == 2
         assert await tx.comments.count_since("e1", NOW + timedelta(seconds=1)) == 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from datetime import datetime, timedelta
 
 from parley.domain.errors import InvalidInput, NotFound
@@ -12,6 +13,10 @@ from parley.domain.records import Ban, Clock, Role, Token
 
 # Writing last-used on every request would make each admin read a write; a minute is precise enough.
 _TOUCH_EVERY = timedelta(minutes=1)
+# A token's name is the actor in the audit log: one printable line, and never one of the actors parley itself
+# writes (`author`, `system`, `rule:<name>`; the colon is not allowed), so no one can act in their name.
+_NAME = re.compile(r"\w[\w .@-]{0,63}")
+_RESERVED = frozenset({"author", "system"})
 
 
 class TokenService:
@@ -21,8 +26,10 @@ class TokenService:
 
     async def create(self, name: str, role: Role) -> tuple[Token, str]:
         """A new token, returned once in clear; only its hash is kept."""
-        if not name.strip():
-            raise InvalidInput("name", "must not be blank")
+        if not _NAME.fullmatch(name) or name != name.strip():
+            raise InvalidInput("name", "1 to 64 letters, digits, spaces or . _ @ -, starting with a letter or digit")
+        if name.casefold() in _RESERVED:
+            raise InvalidInput("name", f"{name!r} is an actor parley itself writes in the audit log")
         secret = new_token()
         async with self._store.writing() as tx:
             token = await tx.tokens.add(name=name, role=role, token_hash=token_hash(secret), at=self._clock())

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
 
 import msgspec
 
 from parley.domain import paging, text
 from parley.domain.errors import AlreadyExists, NotFound
-from parley.domain.ports import Store
+from parley.domain.ports import Store, Tx
 from parley.domain.records import (
+    Article,
     ArticleChanges,
     ArticleDraft,
     ArticlePage,
@@ -21,6 +24,29 @@ from parley.domain.submission import closed, current_policy
 
 RELATED = 3
 _KIND = "articles"
+# Derived from the body: its change is told by naming the body.
+_DERIVED = frozenset({"body_html", "reading_minutes"})
+
+
+def differences(article: Article, fields: dict[str, Any]) -> str:
+    """What an update changes, as `field: old -> new`; the body, being long, by name only."""
+    changed = []
+    for name, value in fields.items():
+        before = getattr(article, name)
+        if before == value or name in _DERIVED:
+            continue
+        if name == "body":
+            changed.append(name)
+        else:
+            old, new = (msgspec.json.encode(item).decode() for item in (before, value))
+            changed.append(f"{name}: {old} -> {new}")
+    return "; ".join(changed) or "no change"
+
+
+async def _audit(tx: Tx, actor: str, reason: str, at: datetime) -> None:
+    await tx.audit.append(
+        comment_id=None, actor=actor, action="article", from_status=None, to_status=None, reason=reason, at=at
+    )
 
 
 class ArticleService:
@@ -58,19 +84,22 @@ class ArticleService:
             more_from_author=more,
         )
 
-    async def create(self, draft: ArticleDraft) -> ArticleView:
+    async def create(self, draft: ArticleDraft, *, actor: str) -> ArticleView:
+        """A new article; the audit log names who published it."""
         body_html = await asyncio.to_thread(text.render_article, draft.body)
         async with self._store.writing() as tx:
+            now = self._clock()
             await tx.articles.insert(
                 draft,
                 body_html=body_html,
                 reading_minutes=text.reading_minutes(draft.body),
-                now=self._clock(),
+                now=now,
             )
+            await _audit(tx, actor, f"{draft.slug}: created", now)
         return await self.view(draft.slug, editor=True)
 
-    async def update(self, slug: str, changes: ArticleChanges) -> ArticleView:
-        """Apply an editor's partial update; a new body is rendered again."""
+    async def update(self, slug: str, changes: ArticleChanges, *, actor: str) -> ArticleView:
+        """Apply an editor's partial update; a new body is rendered again; the audit log names what changed."""
         body_html = None
         if changes.body is not None:
             body_html = await asyncio.to_thread(text.render_article, changes.body)
@@ -84,7 +113,9 @@ class ArticleService:
             if body_html is not None:
                 fields["body_html"] = body_html
                 fields["reading_minutes"] = text.reading_minutes(fields["body"])
-            await tx.articles.update(msgspec.structs.replace(article, **fields), now=self._clock())
+            now = self._clock()
+            await tx.articles.update(msgspec.structs.replace(article, **fields), now=now)
+            await _audit(tx, actor, f"{slug}: {differences(article, fields)}", now)
         return await self.view(slug, editor=True)
 
     async def total(self) -> int:

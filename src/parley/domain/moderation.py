@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 
 import msgspec
@@ -10,7 +11,7 @@ from parley.domain import paging
 from parley.domain.changes import move
 from parley.domain.errors import Conflict, NotFound
 from parley.domain.policy import Policy
-from parley.domain.ports import Store
+from parley.domain.ports import Store, Tx
 from parley.domain.records import AuditEvent, AuditQuery, Clock, Comment, QueueItem, Status
 from parley.domain.submission import current_policy
 from parley.domain.transitions import Action
@@ -80,16 +81,10 @@ class ModerationService:
     async def decide(self, comment_id: int, decision: Decision, actor: str) -> Comment:
         """One moderator's decision; 409 if another moderator changed the comment first."""
         async with self._store.writing() as tx:
-            now = self._clock()
             comment = await tx.comments.get(comment_id)
             if comment is None:
                 raise NotFound("comment", str(comment_id))
-            if decision.expected_status is not None and comment.status is not decision.expected_status:
-                raise Conflict(
-                    f"the comment is {comment.status.value}, not {decision.expected_status.value}: someone acted first"
-                )
-            policy = await current_policy(tx)
-            return await move(tx, comment, decision.action, actor=actor, reason=decision.reason, policy=policy, at=now)
+            return await _apply(tx, comment, decision, actor, await current_policy(tx), self._clock())
 
     async def decide_many(self, ids: list[int], decision: Decision, actor: str) -> list[BulkResult]:
         """The same decision for many comments in one transaction; a refusal for one id leaves the others done."""
@@ -102,34 +97,11 @@ class ModerationService:
                 if comment is None:
                     results.append(BulkResult(id=str(comment_id), result="not_found"))
                     continue
-                if decision.expected_status is not None and comment.status is not decision.expected_status:
-                    results.append(
-                        BulkResult(
-                            id=str(comment_id),
-                            result="conflict",
-                            status=comment.status,
-                            detail="status changed",
-                        )
-                    )
-                    continue
                 try:
-                    changed = await move(
-                        tx,
-                        comment,
-                        decision.action,
-                        actor=actor,
-                        reason=decision.reason,
-                        policy=policy,
-                        at=now,
-                    )
+                    changed = await _apply(tx, comment, decision, actor, policy, now)
                 except Conflict as refused:
                     results.append(
-                        BulkResult(
-                            id=str(comment_id),
-                            result="conflict",
-                            status=comment.status,
-                            detail=refused.detail,
-                        )
+                        BulkResult(id=str(comment_id), result="conflict", status=comment.status, detail=refused.detail)
                     )
                     continue
                 results.append(BulkResult(id=str(comment_id), result="ok", status=changed.status))
@@ -171,3 +143,16 @@ class ModerationService:
                 at=now,
             )
         return policy
+
+
+async def _apply(tx: Tx, comment: Comment, decision: Decision, actor: str, policy: Policy, now: datetime) -> Comment:
+    """A decision on one comment, refused (Conflict) if someone acted first or the author withdrew the comment."""
+    if decision.expected_status is not None and comment.status is not decision.expected_status:
+        raise Conflict(
+            f"the comment is {comment.status.value}, not {decision.expected_status.value}: someone acted first"
+        )
+    if decision.action is Action.RESTORE and comment.status is Status.REMOVED:
+        last = await tx.audit.query(AuditQuery(comment_id=comment.id, limit=1))
+        if last and last[0].action == Action.DELETE.value:
+            raise Conflict("its author deleted this comment, and it stays deleted")
+    return await move(tx, comment, decision.action, actor=actor, reason=decision.reason, policy=policy, at=now)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated
 
 import msgspec
 
 from parley.domain import text
 from parley.domain.records import Article, ArticleModeration, Moderation, Status
+
+# A rule that lets a comment through at once rather than holding it back.
+_RELEASING = frozenset({"trusted_author"})
 
 Phrase = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 
@@ -81,3 +85,8 @@ def judge(policy: Policy, article: Article, body: str, facts: Facts) -> Verdict:
             return Verdict(Status.APPROVED, ("trusted_author",))
         return Verdict(Status.PENDING, ("pre_moderation",))
     return Verdict(Status.APPROVED, ())
+
+
+def holding(rules: Iterable[str]) -> list[str]:
+    """The rules among those recorded on a comment that kept it from going live."""
+    return [rule for rule in rules if rule not in _RELEASING]

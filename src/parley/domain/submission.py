@@ -145,7 +145,7 @@ class SubmissionService:
                 action="create",
                 from_status=None,
                 to_status=comment.status,
-                reason=", ".join(f"rule:{rule}" for rule in verdict.rules) or None,
+                reason=_fired(verdict),
                 at=now,
             )
             receipt = Receipt(
@@ -218,7 +218,9 @@ class SubmissionService:
             raise Forbidden(f"this comment was {comment.status.value} and can no longer be changed")
         return comment
 
-    async def edit(self, comment_id: int, edit_token: str, body: str, client: Client) -> tree.CommentNode:
+    async def edit(
+        self, comment_id: int, edit_token: str, body: str, client: Client, *, honeypot: bool = False
+    ) -> tree.CommentNode:
         """Replace the text and run the rules again: an edit may send a comment back to the queue, never out."""
         body_html = await asyncio.to_thread(text.render_comment, body)
         body_hash = hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest()
@@ -227,7 +229,11 @@ class SubmissionService:
             policy = await current_policy(tx)
             comment = await self._own(tx, comment_id, edit_token, now, policy)
             article = await tx.articles.by_id(comment.article_id)
-            draft = Draft(author_name=comment.author_name, author_email=comment.author_email, body=body)
+            if await tx.comments.repeats(comment.id, body_hash):
+                raise Duplicate("you already posted this text on this article")
+            draft = Draft(
+                author_name=comment.author_name, author_email=comment.author_email, body=body, honeypot=honeypot
+            )
             verdict = await self._verdict(tx, article, policy, draft, comment.email_hash, client, now, comment)
             comment = await tx.comments.set_body(
                 comment, body=body, body_html=body_html, body_hash=body_hash, rules=verdict.rules, at=now
@@ -238,7 +244,7 @@ class SubmissionService:
                 action="edit",
                 from_status=comment.status,
                 to_status=comment.status,
-                reason=None,
+                reason=_fired(verdict),
                 at=now,
             )
             action = _edit_action(comment.status, verdict.status)
@@ -256,6 +262,11 @@ class SubmissionService:
             if comment.status is Status.SPAM:
                 return  # a spammer learns nothing: the comment stays where it is
             await move(tx, comment, Action.DELETE, actor="author", reason=None, policy=policy, at=now)
+
+
+def _fired(verdict: Verdict) -> str | None:
+    """The rules that decided a text, as the audit log names them."""
+    return ", ".join(f"rule:{rule}" for rule in verdict.rules) or None
 
 
 def _edit_action(current: Status, judged: Status) -> Action | None:

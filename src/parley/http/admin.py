@@ -24,38 +24,37 @@ from parley.http.admin_schemas import (
     QueueStats,
 )
 from parley.http.errors import problems
-from parley.http.guards import SECURITY, requires
+from parley.http.guards import refusals, requirement, requires
 from parley.http.ops import json_only
 
 CommentIdPath = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 Limit = Annotated[int, QueryParameter(ge=1, le=200)]
 Cursor = Annotated[str | None, QueryParameter(max_length=200)]
-AUTH = (401, 403)
 
 
 class QueueController(Controller):
     path = "/api/v1/admin/queue"
     tags = ["moderation"]
     guards = [requires(Role.MODERATOR)]
-    security = SECURITY
+    security = requirement(Role.MODERATOR)
 
-    @get(responses=problems(*AUTH, 404, 422))
+    @get(responses=problems(*refusals(Role.MODERATOR), 404, 422))
     async def queue(
         self,
-        moderation: NamedDependency[ModerationService],
+        moderation_service: NamedDependency[ModerationService],
         queue_state: Annotated[QueueState, QueryParameter(name="state")] = QueueState.PENDING,
         article: Annotated[str | None, QueryParameter(max_length=200, description="an article's slug")] = None,
         limit: Limit = 50,
         cursor: Cursor = None,
     ) -> QueueOut:
         """Comments waiting for a decision, each with what a moderator needs to decide."""
-        page = await moderation.queue(queue_state, article=article, cursor=cursor, limit=limit)
+        page = await moderation_service.queue(queue_state, article=article, cursor=cursor, limit=limit)
         return QueueOut([QueueEntry.from_domain(item) for item in page.items], page.next_cursor)
 
-    @get("/stats", responses=problems(*AUTH))
-    async def stats(self, moderation: NamedDependency[ModerationService]) -> QueueStats:
+    @get("/stats", responses=problems(*refusals(Role.MODERATOR)))
+    async def stats(self, moderation_service: NamedDependency[ModerationService]) -> QueueStats:
         """How many comments wait in each queue."""
-        counts = await moderation.stats()
+        counts = await moderation_service.stats()
         return QueueStats(**counts)
 
 
@@ -63,60 +62,67 @@ class DecisionsController(Controller):
     path = "/api/v1/admin/comments"
     tags = ["moderation"]
     guards = [requires(Role.MODERATOR)]
-    security = SECURITY
+    security = requirement(Role.MODERATOR)
 
     @post(
         "/{comment_id:int}/moderate",
         status_code=200,
         guards=[json_only],
-        responses=problems(*AUTH, 404, 409, 415, 422),
+        responses=problems(*refusals(Role.MODERATOR), 404, 409, 413, 415, 422),
     )
     async def moderate(
         self,
         comment_id: CommentIdPath,
         data: JSONBody[DecisionIn],
-        moderation: NamedDependency[ModerationService],
+        moderation_service: NamedDependency[ModerationService],
         moderator: NamedDependency[Token],
     ) -> AdminComment:
         """Approve, reject, mark as spam, remove or restore; 409 if `expected_status` no longer holds."""
         decision = Decision(action=data.action, reason=data.reason, expected_status=data.expected_status)
-        return AdminComment.from_domain(await moderation.decide(comment_id, decision, moderator.name))
+        return AdminComment.from_domain(await moderation_service.decide(comment_id, decision, moderator.name))
 
-    @post("/moderate", status_code=200, guards=[json_only], responses=problems(*AUTH, 415, 422))
+    @post(
+        "/moderate",
+        status_code=200,
+        guards=[json_only],
+        responses=problems(*refusals(Role.MODERATOR), 413, 415, 422),
+    )
     async def moderate_many(
         self,
         data: JSONBody[BulkIn],
-        moderation: NamedDependency[ModerationService],
+        moderation_service: NamedDependency[ModerationService],
         moderator: NamedDependency[Token],
     ) -> BulkOut:
         """One decision for up to 200 comments; a result per id, and one refusal undoes nothing else."""
         decision = Decision(action=data.action, reason=data.reason, expected_status=data.expected_status)
         ids = list(dict.fromkeys(int(value) for value in data.ids))
-        return BulkOut(await moderation.decide_many(ids, decision, moderator.name))
+        return BulkOut(await moderation_service.decide_many(ids, decision, moderator.name))
 
-    @get("/{comment_id:int}", responses=problems(*AUTH, 404, 422))
-    async def comment(self, comment_id: CommentIdPath, moderation: NamedDependency[ModerationService]) -> AdminComment:
+    @get("/{comment_id:int}", responses=problems(*refusals(Role.MODERATOR), 404, 422))
+    async def comment(
+        self, comment_id: CommentIdPath, moderation_service: NamedDependency[ModerationService]
+    ) -> AdminComment:
         """One comment in any status, as moderators see it."""
-        return AdminComment.from_domain(await moderation.comment(comment_id))
+        return AdminComment.from_domain(await moderation_service.comment(comment_id))
 
-    @get("/{comment_id:int}/history", responses=problems(*AUTH, 404, 422))
+    @get("/{comment_id:int}/history", responses=problems(*refusals(Role.MODERATOR), 404, 422))
     async def history(
-        self, comment_id: CommentIdPath, moderation: NamedDependency[ModerationService]
+        self, comment_id: CommentIdPath, moderation_service: NamedDependency[ModerationService]
     ) -> list[AuditEventOut]:
         """Everything that happened to one comment, newest first."""
-        return [AuditEventOut.from_domain(event) for event in await moderation.history(comment_id)]
+        return [AuditEventOut.from_domain(event) for event in await moderation_service.history(comment_id)]
 
 
 class AuditController(Controller):
     path = "/api/v1/admin/audit"
     tags = ["moderation"]
     guards = [requires(Role.ADMIN)]
-    security = SECURITY
+    security = requirement(Role.ADMIN)
 
-    @get(responses=problems(*AUTH, 422))
+    @get(responses=problems(*refusals(Role.ADMIN), 422))
     async def audit(
         self,
-        moderation: NamedDependency[ModerationService],
+        moderation_service: NamedDependency[ModerationService],
         actor: Annotated[
             str | None,
             QueryParameter(max_length=200, description="a moderator's name, `author`, `system` or `rule:<name>`"),
@@ -127,6 +133,8 @@ class AuditController(Controller):
     ) -> AuditOut:
         """The append-only audit log, newest first."""
         before = None if cursor is None else paging.decode(cursor, "audit").id
-        events = await moderation.audit(AuditQuery(actor=actor, action=action, before_id=before, limit=limit + 1))
+        events = await moderation_service.audit(
+            AuditQuery(actor=actor, action=action, before_id=before, limit=limit + 1)
+        )
         next_cursor = paging.encode("audit", 0, events[limit - 1].id) if len(events) > limit else None
         return AuditOut([AuditEventOut.from_domain(event) for event in events[:limit]], next_cursor)

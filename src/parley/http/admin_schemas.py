@@ -8,6 +8,7 @@ from typing import Annotated
 import msgspec
 
 from parley.domain.moderation import BulkResult
+from parley.domain.policy import holding
 from parley.domain.records import (
     ArticleChanges,
     ArticleDraft,
@@ -29,6 +30,8 @@ Slug = Annotated[str, msgspec.Meta(min_length=1, max_length=120, pattern=SLUG)]
 Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=50, pattern=SLUG)]
 Reason = Annotated[str, msgspec.Meta(max_length=1000)]
 _ADDRESS = r"^[0-9A-Fa-f:.]{2,45}$"
+# A time without a zone names no moment; RFC 3339 requires one, and comparing it with ours would fail.
+Moment = Annotated[datetime, msgspec.Meta(tz=True, description="RFC 3339, with a time zone")]
 
 
 class AuthorIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -41,7 +44,7 @@ class ArticleIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
     title: Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
     author: AuthorIn
     body: Annotated[str, msgspec.Meta(min_length=1, max_length=200_000)]
-    published_at: datetime | None = None
+    published_at: Moment | None = None
     """When it appears to readers; absent means now. An article dated later stays hidden until then."""
     tags: Annotated[list[Tag], msgspec.Meta(max_length=20)] = []
     comments_open: bool = True
@@ -64,7 +67,7 @@ class ArticlePatch(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     title: Annotated[str, msgspec.Meta(min_length=1, max_length=300)] | None = None
     author: AuthorIn | None = None
     body: Annotated[str, msgspec.Meta(min_length=1, max_length=200_000)] | None = None
-    published_at: datetime | None = None
+    published_at: Moment | None = None
     tags: Annotated[list[Tag], msgspec.Meta(max_length=20)] | None = None
     comments_open: bool | None = None
     moderation: ArticleModeration | None = None
@@ -156,7 +159,7 @@ class QueueEntry(msgspec.Struct, frozen=True, kw_only=True):
             parent_excerpt=item.parent_excerpt,
             author_history=item.history,
             flags=[FlagOut.from_domain(flag) for flag in item.flags],
-            held_by=list(item.comment.rules),
+            held_by=holding(item.comment.rules),
         )
 
 
@@ -224,7 +227,7 @@ class BanIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tru
     email: Annotated[str, msgspec.Meta(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")] | None = None
     address: Annotated[str, msgspec.Meta(pattern=_ADDRESS)] | None = None
     reason: Reason | None = None
-    expires_at: datetime | None = None
+    expires_at: Moment | None = None
 
 
 class BanOut(msgspec.Struct, frozen=True, kw_only=True):

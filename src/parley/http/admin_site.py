@@ -18,63 +18,69 @@ from parley.domain.policy import Policy
 from parley.domain.records import Clock, Role, Token
 from parley.http.admin_schemas import ArticleIn, ArticlePatch, BanIn, BanList, BanOut
 from parley.http.errors import problems
-from parley.http.guards import SECURITY, requires
+from parley.http.guards import refusals, requirement, requires
 from parley.http.ops import json_only
 from parley.http.schemas import ArticleOut
 
 Slug = Annotated[str, PathParameter(min_length=1, max_length=200)]
-AUTH = (401, 403)
 
 
 class ArticlesAdminController(Controller):
     path = "/api/v1/admin/articles"
     tags = ["administration"]
     guards = [requires(Role.ADMIN)]
-    security = SECURITY
+    security = requirement(Role.ADMIN)
 
-    @post(status_code=HTTP_201_CREATED, guards=[json_only], responses=problems(*AUTH, 409, 413, 415, 422))
+    @post(
+        status_code=HTTP_201_CREATED, guards=[json_only], responses=problems(*refusals(Role.ADMIN), 409, 413, 415, 422)
+    )
     async def create_article(
         self,
         data: JSONBody[ArticleIn],
         articles: NamedDependency[ArticleService],
         clock: NamedDependency[Clock],
+        moderator: NamedDependency[Token],
     ) -> ArticleOut:
         """Publish an article (or schedule it with a later `published_at`)."""
-        return ArticleOut.from_view(await articles.create(data.to_draft(clock())))
+        return ArticleOut.from_view(await articles.create(data.to_draft(clock()), actor=moderator.name))
 
-    @get("/{slug:str}", responses=problems(*AUTH, 404))
+    @get("/{slug:str}", responses=problems(*refusals(Role.ADMIN), 404, 422))
     async def read_article(self, slug: Slug, articles: NamedDependency[ArticleService]) -> ArticleOut:
         """An article as its editors see it, scheduled or not."""
         return ArticleOut.from_view(await articles.view(slug, editor=True))
 
-    @patch("/{slug:str}", guards=[json_only], responses=problems(*AUTH, 404, 413, 415, 422))
+    @patch("/{slug:str}", guards=[json_only], responses=problems(*refusals(Role.ADMIN), 404, 413, 415, 422))
     async def update_article(
-        self, slug: Slug, data: JSONBody[ArticlePatch], articles: NamedDependency[ArticleService]
+        self,
+        slug: Slug,
+        data: JSONBody[ArticlePatch],
+        articles: NamedDependency[ArticleService],
+        moderator: NamedDependency[Token],
     ) -> ArticleOut:
         """Change an article, open or close its comments, or set its moderation (`pre`, `post`, `inherit`)."""
-        return ArticleOut.from_view(await articles.update(slug, data.to_changes()))
+        return ArticleOut.from_view(await articles.update(slug, data.to_changes(), actor=moderator.name))
 
 
 class PolicyController(Controller):
     path = "/api/v1/admin/policy"
     tags = ["administration"]
     guards = [requires(Role.ADMIN)]
-    security = SECURITY
+    security = requirement(Role.ADMIN)
 
-    @get(responses=problems(*AUTH))
-    async def read_policy(self, moderation: NamedDependency[ModerationService]) -> Policy:
+    @get(responses=problems(*refusals(Role.ADMIN)))
+    async def read_policy(self, moderation_service: NamedDependency[ModerationService]) -> Policy:
         """The site's moderation policy."""
-        return await moderation.policy()
+        return await moderation_service.policy()
 
-    @put(guards=[json_only], responses=problems(*AUTH, 413, 415, 422))
+    @put(guards=[json_only], responses=problems(*refusals(Role.ADMIN), 413, 415, 422))
     async def replace_policy(
         self,
         data: JSONBody[Policy],
-        moderation: NamedDependency[ModerationService],
+        moderation_service: NamedDependency[ModerationService],
         moderator: NamedDependency[Token],
     ) -> Policy:
         """Replace the whole policy; settings left out take their defaults, unknown ones are refused."""
-        return await moderation.set_policy(data, moderator.name)
+        return await moderation_service.set_policy(data, moderator.name)
 
 
 BanId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
@@ -84,9 +90,9 @@ class BansController(Controller):
     path = "/api/v1/admin/bans"
     tags = ["moderation"]
     guards = [requires(Role.MODERATOR)]
-    security = SECURITY
+    security = requirement(Role.MODERATOR)
 
-    @get(responses=problems(*AUTH, 422))
+    @get(responses=problems(*refusals(Role.MODERATOR), 422))
     async def list_bans(
         self,
         bans: NamedDependency[BanService],
@@ -99,7 +105,9 @@ class BansController(Controller):
         next_cursor = paging.encode("bans", 0, found[limit - 1].id) if len(found) > limit else None
         return BanList([BanOut.from_domain(ban) for ban in found[:limit]], next_cursor)
 
-    @post(status_code=HTTP_201_CREATED, guards=[json_only], responses=problems(*AUTH, 413, 415, 422))
+    @post(
+        status_code=HTTP_201_CREATED, guards=[json_only], responses=problems(*refusals(Role.MODERATOR), 413, 415, 422)
+    )
     async def create_ban(
         self, data: JSONBody[BanIn], bans: NamedDependency[BanService], moderator: NamedDependency[Token]
     ) -> BanOut:
@@ -113,11 +121,11 @@ class BansController(Controller):
         )
         return BanOut.from_domain(ban)
 
-    @get("/{ban_id:int}", responses=problems(*AUTH, 404, 422))
+    @get("/{ban_id:int}", responses=problems(*refusals(Role.MODERATOR), 404, 422))
     async def read_ban(self, ban_id: BanId, bans: NamedDependency[BanService]) -> BanOut:
         return BanOut.from_domain(await bans.get(ban_id))
 
-    @delete("/{ban_id:int}", status_code=HTTP_204_NO_CONTENT, responses=problems(*AUTH, 404, 422))
+    @delete("/{ban_id:int}", status_code=HTTP_204_NO_CONTENT, responses=problems(*refusals(Role.MODERATOR), 404, 422))
     async def lift_ban(
         self, ban_id: BanId, bans: NamedDependency[BanService], moderator: NamedDependency[Token]
     ) -> None:

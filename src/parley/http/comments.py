@@ -103,7 +103,7 @@ class CommentController(Controller):
         """One visible comment (its replies are in the thread)."""
         return await threads.one(comment_id)
 
-    @patch(guards=[json_only], responses=problems(403, 404, 413, 415, 422))
+    @patch(guards=[json_only], responses=problems(403, 404, 409, 413, 415, 422))
     async def edit_comment(
         self,
         comment_id: CommentIdPath,
@@ -113,7 +113,9 @@ class CommentController(Controller):
         edit_token: EditToken = None,
     ) -> CommentNode:
         """The author's edit, inside the edit window; checked again like a new comment."""
-        return await submissions.edit(comment_id, _required(edit_token), data.body, client)
+        return await submissions.edit(
+            comment_id, _required(edit_token), data.body, client, honeypot=bool(data.homepage)
+        )
 
     @delete(status_code=HTTP_204_NO_CONTENT, responses=problems(403, 404, 422))
     async def delete_comment(

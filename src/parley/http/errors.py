@@ -133,7 +133,13 @@ def plugin() -> ProblemDetailsPlugin:
 
 
 def problems(*statuses: int) -> dict[int, ResponseSpec]:
-    """OpenAPI entries for the error statuses an endpoint can answer."""
+    """OpenAPI entries for the error statuses an endpoint can answer.
+
+    Where input is validated (422), a request that cannot be read at all (400) is possible too; naming it here
+    replaces the entry Litestar adds by itself, which shows its own error shape rather than problem details.
+    """
+    if 422 in statuses:
+        statuses = (400, *statuses)
     return {
         status: ResponseSpec(
             data_container=Problem,

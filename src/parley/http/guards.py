@@ -24,7 +24,18 @@ COMPONENTS = Components(
         )
     }
 )
-SECURITY: list[dict[str, list[str]]] = [{SCHEME: []}]
+
+
+def refusals(role: Role) -> tuple[int, ...]:
+    """What the guard for `role` can answer: 401 always, 403 only where a moderator's token is not enough."""
+    return (401,) if role is Role.MODERATOR else (401, 403)
+
+
+def requirement(role: Role) -> list[dict[str, list[str]]]:
+    """The OpenAPI security requirement of a route: a bearer token, naming the role it needs (as OpenAPI 3.1 allows)."""
+    return [{SCHEME: [role.value]}]
+
+
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="parley"'}
 
 

@@ -50,6 +50,8 @@ class CommentIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
 
 class CommentEdit(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     body: Body
+    homepage: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
+    """The same honeypot as in 'Add yours': an edit form carries it too."""
 
 
 class FlagIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

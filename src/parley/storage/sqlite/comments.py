@@ -126,6 +126,17 @@ class SqliteComments:
         params = {"article_id": article_id, "author_key": author_key, "body_hash": body_hash}
         return bool(list(await self._conn.execute_fetchall(self._DUPLICATE, params)))
 
+    _REPEATS = """
+    SELECT 1 FROM comments other JOIN comments this ON this.id = :id
+     WHERE other.article_id = this.article_id AND other.body_hash = :body_hash AND other.author_key = this.author_key
+       AND other.id <> this.id AND other.status <> 'removed'
+     LIMIT 1
+    """
+
+    async def repeats(self, comment_id: int, body_hash: str) -> bool:
+        params = {"id": comment_id, "body_hash": body_hash}
+        return bool(list(await self._conn.execute_fetchall(self._REPEATS, params)))
+
     _HAS_APPROVED = """
     SELECT 1 FROM comments WHERE email_hash = :email_hash AND status = 'approved' AND author_name = :name LIMIT 1
     """

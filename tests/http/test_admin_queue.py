@@ -1,0 +1,183 @@
+"""The queues a moderator works from, their counts, and the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from parley.app import Services
+from parley.domain.records import ArticleModeration
+from tests.conftest import Clock
+from tests.http.conftest import ADMIN, MODERATOR
+from tests.http.helpers import Client, bearer, flag, make_article, moderate, post, queue, set_policy
+
+ANN = {"author_name": "Ann", "author_email": "ann@example.org"}
+
+
+async def test_the_pending_queue_is_oldest_first_and_pages_with_a_cursor(
+    client: Client, services: Services, moderator: dict[str, str], clock: Clock
+) -> None:
+    article = await make_article(services, moderation=ArticleModeration.PRE)
+    made = []
+    for n in range(5):
+        made.append((await post(client, article.slug, body=f"waiting {n}")).json()["comment"]["id"])
+        clock.advance(minutes=1)
+    seen, cursor, pages = [], None, 0
+    while True:
+        page = await queue(client, moderator, limit=2, **({"cursor": cursor} if cursor else {}))
+        seen += [item["comment"]["id"] for item in page["items"]]
+        pages += 1
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert (seen, pages) == (made, 3)
+    assert (await queue(client, moderator))["items"][0]["comment"]["body"] == "waiting 0"
+
+
+async def test_spam_and_rejected_queues_show_the_latest_first(
+    client: Client, services: Services, moderator: dict[str, str]
+) -> None:
+    article = await make_article(services, moderation=ArticleModeration.PRE)
+    ids = [(await post(client, article.slug)).json()["comment"]["id"] for _ in range(4)]
+    for comment_id, action in zip(ids, ("spam", "reject", "spam", "reject"), strict=True):
+        await moderate(client, moderator, comment_id, action)
+    assert [i["comment"]["id"] for i in (await queue(client, moderator, state="spam"))["items"]] == [ids[2], ids[0]]
+    assert [i["comment"]["id"] for i in (await queue(client, moderator, state="rejected"))["items"]] == [ids[3], ids[1]]
+    assert (await queue(client, moderator))["items"] == []
+
+
+async def test_a_queue_item_carries_what_a_moderator_needs_to_decide(
+    client: Client, services: Services, moderator: dict[str, str]
+) -> None:
+    await set_policy(services, moderation="pre", trust_returning_authors=False, max_links=0)
+    article = await make_article(services, moderation=ArticleModeration.INHERIT, title="Shade as infrastructure")
+    parent = (await post(client, article.slug, body="The parent's words. " * 20)).json()["comment"]["id"]
+    await moderate(client, moderator, parent, "approve")
+    for action in ("approve", "reject", "spam"):
+        earlier = (await post(client, article.slug, body=f"earlier, then {action}", **ANN)).json()["comment"]["id"]
+        await moderate(client, moderator, earlier, action)
+    reply = await post(client, article.slug, body="See **[this](https://example.org)**", parent_id=parent, **ANN)
+    reply_id = reply.json()["comment"]["id"]
+    (item,) = (await queue(client, moderator))["items"]
+    assert item["article"] == {"slug": article.slug, "title": "Shade as infrastructure"}
+    assert item["parent_excerpt"] == ("The parent's words. " * 20)[:200]
+    assert item["author_history"] == {"pending": 1, "approved": 1, "rejected": 1, "spam": 1, "removed": 0}
+    assert item["flags"] == []
+    assert item["held_by"] == ["max_links"]
+    comment = item["comment"]
+    assert (comment["id"], comment["parent_id"], comment["depth"], comment["status"]) == (reply_id, parent, 1,
+                                                                                          "pending")  # fmt: skip
+    assert comment["body"] == "See **[this](https://example.org)**"
+    assert comment["body_html"].startswith('<p>See <strong><a href="https://example.org"')
+    assert comment["author"] == {"name": "Ann", "email": "ann@example.org", "url": None}
+    assert set(comment) == {"id", "article_id", "parent_id", "depth", "status", "previous_status", "visible",
+                            "flagged", "author", "body", "body_html", "created_at", "edited_at", "rules"}  # fmt: skip
+
+
+async def test_an_author_without_email_has_no_history(
+    client: Client, services: Services, moderator: dict[str, str]
+) -> None:
+    article = await make_article(services, moderation=ArticleModeration.PRE)
+    await post(client, article.slug)
+    (item,) = (await queue(client, moderator))["items"]
+    assert item["author_history"] == {"pending": 0, "approved": 0, "rejected": 0, "spam": 0, "removed": 0}
+    assert item["parent_excerpt"] is None
+
+
+async def test_queues_filter_by_article(client: Client, services: Services, moderator: dict[str, str]) -> None:
+    one = await make_article(services, moderation=ArticleModeration.PRE)
+    two = await make_article(services, moderation=ArticleModeration.PRE)
+    mine = (await post(client, one.slug)).json()["comment"]["id"]
+    await post(client, two.slug)
+    assert [i["comment"]["id"] for i in (await queue(client, moderator, article=one.slug))["items"]] == [mine]
+    assert len((await queue(client, moderator))["items"]) == 2
+    unknown = await client.get("/api/v1/admin/queue", params={"article": "nope"}, headers=moderator)
+    assert unknown.status_code == 404
+
+
+async def test_stats_count_each_queue(client: Client, services: Services, moderator: dict[str, str]) -> None:
+    await set_policy(services, moderation="pre", flag_threshold=1)
+    article = await make_article(services, moderation=ArticleModeration.PRE)
+    ids = [(await post(client, article.slug)).json()["comment"]["id"] for _ in range(6)]
+    await moderate(client, moderator, ids[0], "spam")
+    await moderate(client, moderator, ids[1], "reject")
+    await moderate(client, moderator, ids[2], "reject")
+    await moderate(client, moderator, ids[3], "approve")
+    await flag(client, ids[3], "reader-1")
+    stats = await client.get("/api/v1/admin/queue/stats", headers=moderator)
+    assert stats.json() == {"pending": 2, "flagged": 1, "spam": 1, "rejected": 2}
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"state": "approved"}, {"limit": 0}, {"limit": 201}, {"cursor": "garbage"}, {"article": "x" * 201}],
+)
+async def test_bad_queue_parameters_are_422(client: Client, moderator: dict[str, str], params: dict[str, Any]) -> None:
+    response = await client.get("/api/v1/admin/queue", params=params, headers=moderator)
+    assert response.status_code == 422, response.text
+
+
+async def test_a_cursor_from_one_queue_is_refused_by_another(
+    client: Client, services: Services, moderator: dict[str, str]
+) -> None:
+    article = await make_article(services, moderation=ArticleModeration.PRE)
+    for _ in range(2):
+        await post(client, article.slug)
+    cursor = (await queue(client, moderator, limit=1))["next_cursor"]
+    response = await client.get("/api/v1/admin/queue", params={"state": "spam", "cursor": cursor}, headers=moderator)
+    assert response.status_code == 422
+
+
+async def audit(client: Client, headers: dict[str, str], **params: Any) -> dict[str, Any]:
+    response = await client.get("/api/v1/admin/audit", params=params, headers=headers)
+    assert response.status_code == 200, response.text
+    found: dict[str, Any] = response.json()
+    return found
+
+
+async def test_the_audit_log_is_newest_first_filters_by_actor_and_action_and_pages(
+    client: Client, services: Services, moderator: dict[str, str], admin: dict[str, str]
+) -> None:
+    other = await bearer(services, name="omar")
+    article = await make_article(services, moderation=ArticleModeration.PRE)
+    ids = [(await post(client, article.slug)).json()["comment"]["id"] for _ in range(3)]
+    await moderate(client, moderator, ids[0], "approve")
+    await moderate(client, other, ids[1], "reject", reason="off topic")
+    await moderate(client, moderator, ids[2], "spam")
+    await client.put("/api/v1/admin/policy", json={"max_links": 4}, headers=admin)
+    everything = (await audit(client, admin, limit=200))["items"]
+    assert [(e["actor"], e["action"]) for e in everything[:4]] == [
+        (ADMIN, "policy"),
+        (MODERATOR, "spam"),
+        ("omar", "reject"),
+        (MODERATOR, "approve"),
+    ]
+    assert [e["action"] for e in everything[4:]] == ["create", "create", "create", "article"]
+    ids_desc = [int(e["id"]) for e in everything]
+    assert ids_desc == sorted(ids_desc, reverse=True)
+    assert [e["comment_id"] for e in (await audit(client, admin, actor=MODERATOR))["items"]] == [ids[2], ids[0]]
+    assert [e["reason"] for e in (await audit(client, admin, action="reject"))["items"]] == ["off topic"]
+    assert (await audit(client, admin, actor="omar", action="approve"))["items"] == []
+    first = await audit(client, admin, limit=3)
+    second = await audit(client, admin, limit=3, cursor=first["next_cursor"])
+    third = await audit(client, admin, limit=3, cursor=second["next_cursor"])
+    assert first["items"] + second["items"] + third["items"] == everything
+    assert third["next_cursor"] is None
+    policy_event = everything[0]
+    assert (policy_event["comment_id"], policy_event["from_status"], policy_event["reason"]) == (
+        None,
+        None,
+        "max_links: 2 -> 4",
+    )
+
+
+@pytest.mark.parametrize("params", [{"limit": 0}, {"cursor": "nope"}, {"actor": "x" * 201}])
+async def test_bad_audit_parameters_are_422(client: Client, admin: dict[str, str], params: dict[str, Any]) -> None:
+    assert (await client.get("/api/v1/admin/audit", params=params, headers=admin)).status_code == 422
+
+
+async def test_the_audit_log_cannot_be_changed_through_the_api(client: Client, admin: dict[str, str]) -> None:
+    for method in ("put", "patch", "delete", "post"):
+        response = await getattr(client, method)("/api/v1/admin/audit", headers=admin)
+        assert response.status_code == 405, method
