@@ -27,7 +27,7 @@ from parley.domain.threads import ThreadService
 from parley.http import admin, admin_site, articles, comments, errors, ops
 from parley.http.client import networks, resolve
 from parley.http.guards import COMPONENTS, provide_moderator
-from parley.http.pages import PageCache
+from parley.http.pages import PageCache, ThreadPages
 from parley.settings import Settings
 from parley.storage.sqlite.database import SqliteStore
 
@@ -37,7 +37,7 @@ __version__ = "0.1.0"
 class Services:
     """The services, built once the store is open; controllers receive them as named dependencies."""
 
-    def __init__(self, store: Store, hasher: Hasher, clock: Clock) -> None:
+    def __init__(self, store: Store, hasher: Hasher, clock: Clock, *, page_cache_bytes: int) -> None:
         self.store = store
         self.articles = ArticleService(store, clock)
         self.submissions = SubmissionService(store, hasher, clock)
@@ -45,6 +45,7 @@ class Services:
         self.moderation = ModerationService(store, clock)
         self.tokens = TokenService(store, clock)
         self.bans = BanService(store, hasher, clock)
+        self.thread_pages = ThreadPages(self.threads, PageCache(page_cache_bytes))
 
 
 async def open_store(settings: Settings) -> SqliteStore:
@@ -67,7 +68,8 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Litestar:
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         store = await open_store(settings)
         try:
-            app.state.services = Services(store, Hasher(await hashing_key(store, settings)), clock)
+            key = await hashing_key(store, settings)
+            app.state.services = Services(store, Hasher(key), clock, page_cache_bytes=settings.page_cache_bytes)
             yield
         finally:
             await store.close()
@@ -92,8 +94,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Litestar:
     dependencies["client"] = Provide(client, sync_to_thread=False)
     dependencies["moderator"] = Provide(provide_moderator, sync_to_thread=False)
     dependencies["clock"] = Provide(lambda: clock, sync_to_thread=False)
-    page_cache = PageCache(settings.page_cache_bytes)
-    dependencies["pages"] = Provide(lambda: page_cache, sync_to_thread=False)
+    dependencies["pages"] = provide("thread_pages")
 
     middleware: list[Any] = [PrometheusConfig(app_name="parley", prefix="parley", group_path=True).middleware]
     if settings.access_log:

@@ -19,7 +19,7 @@ from parley.domain.threads import ThreadPage, ThreadService
 from parley.domain.tree import CommentNode
 from parley.http.errors import problems
 from parley.http.ops import json_only
-from parley.http.pages import PageCache, cached, encode, etag, not_modified, private, unchanged
+from parley.http.pages import ThreadPages
 from parley.http.schemas import CommentEdit, CommentIn, Counts, Flagged, FlagIn
 
 Slug = Annotated[str, PathParameter(min_length=1, max_length=200)]
@@ -52,8 +52,7 @@ class ThreadController(Controller):
     async def read_thread(
         self,
         slug: Slug,
-        threads: NamedDependency[ThreadService],
-        pages: NamedDependency[PageCache],
+        pages: NamedDependency[ThreadPages],
         edit_token: EditToken = None,
         if_none_match: Annotated[str | None, HeaderParameter(name="If-None-Match", max_length=1000)] = None,
         sort: Annotated[Sort, QueryParameter()] = Sort.OLDEST,
@@ -61,21 +60,10 @@ class ThreadController(Controller):
         cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
     ) -> Response[ThreadPage]:
         """The visible thread as a tree; a removed comment with visible replies stays as a tombstone."""
-        if edit_token:
-            own_view, _ = await threads.page(slug, sort=sort, cursor=cursor, limit=limit, edit_token=edit_token)
-            return cast("Response[ThreadPage]", private(own_view))
-        article_id, version = await threads.version(slug)
-        tag = etag(article_id, version)
-        if not_modified(tag, if_none_match):
-            return cast("Response[ThreadPage]", unchanged(tag))
-        key = (slug, sort, cursor, limit)
-        body = pages.get(key, version)
-        if body is None:
-            page, version = await threads.page(slug, sort=sort, cursor=cursor, limit=limit)
-            body = encode(page)
-            pages.put(key, version, body)
-            tag = etag(article_id, version)
-        return cast("Response[ThreadPage]", cached(body, tag))
+        response = await pages.read(
+            slug, sort=sort, cursor=cursor, limit=limit, edit_token=edit_token, if_none_match=if_none_match
+        )
+        return cast("Response[ThreadPage]", response)
 
     @post(
         status_code=HTTP_201_CREATED,

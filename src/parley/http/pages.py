@@ -9,7 +9,8 @@ import msgspec
 from litestar import Response
 from litestar.status_codes import HTTP_200_OK, HTTP_304_NOT_MODIFIED
 
-from parley.domain.threads import ThreadPage
+from parley.domain.paging import Sort
+from parley.domain.threads import ThreadService
 
 _ENCODER = msgspec.json.Encoder()
 # Shared caches must not hand one reader's view (with their own pending comment) to another.
@@ -56,17 +57,40 @@ def not_modified(tag: str, if_none_match: str | None) -> bool:
     return any(candidate.strip() in (tag, f"W/{tag}", "*") for candidate in if_none_match.split(","))
 
 
-def cached(body: bytes, tag: str) -> Response[bytes]:
-    return Response(body, status_code=HTTP_200_OK, media_type="application/json", headers={"ETag": tag, **_PUBLIC})
+def _response(body: bytes, status: int, headers: dict[str, str]) -> Response[bytes]:
+    return Response(body, status_code=status, media_type="application/json", headers=headers)
 
 
-def unchanged(tag: str) -> Response[bytes]:
-    return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers={"ETag": tag, **_PUBLIC})
+class ThreadPages:
+    """Thread pages as readers fetch them: encoded once per article version, then served from memory."""
 
+    def __init__(self, threads: ThreadService, cache: PageCache) -> None:
+        self._threads = threads
+        self._cache = cache
 
-def private(page: ThreadPage) -> Response[bytes]:
-    return Response(_ENCODER.encode(page), media_type="application/json", headers=_PRIVATE)
-
-
-def encode(page: ThreadPage) -> bytes:
-    return _ENCODER.encode(page)
+    async def read(
+        self,
+        slug: str,
+        *,
+        sort: Sort,
+        cursor: str | None,
+        limit: int,
+        edit_token: str | None,
+        if_none_match: str | None,
+    ) -> Response[bytes]:
+        """A cached page, a 304 for an unchanged ETag, or, for an author's own view, a private fresh page."""
+        if edit_token:
+            own_view, _ = await self._threads.page(slug, sort=sort, cursor=cursor, limit=limit, edit_token=edit_token)
+            return _response(_ENCODER.encode(own_view), HTTP_200_OK, _PRIVATE)
+        article_id, version = await self._threads.version(slug)
+        tag = etag(article_id, version)
+        if not_modified(tag, if_none_match):
+            return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers={"ETag": tag, **_PUBLIC})
+        key = (slug, sort, cursor, limit)
+        body = self._cache.get(key, version)
+        if body is None:
+            page, version = await self._threads.page(slug, sort=sort, cursor=cursor, limit=limit)
+            body = _ENCODER.encode(page)
+            self._cache.put(key, version, body)
+            tag = etag(article_id, version)
+        return _response(body, HTTP_200_OK, {"ETag": tag, **_PUBLIC})
