@@ -291,3 +291,18 @@ async def test_audit_events_are_listed_newest_first_and_filtered(store: Store) -
         assert [e.action for e in await tx.audit.query(AuditQuery())] == ["spam", "reject", "approve"]
         assert [e.action for e in await tx.audit.query(AuditQuery(actor="ann"))] == ["spam", "approve"]
         assert [e.actor for e in await tx.audit.query(AuditQuery(action="reject"))] == ["bob"]
+
+
+async def test_comment_counts_and_versions_are_read_for_published_articles(store: Store) -> None:
+    article = await add_article(store, slug="counted")
+    later = await add_article(store, slug="later", published_at=NOW + timedelta(days=1))
+    async with store.writing() as tx:
+        await add_comment(tx, article)
+        await add_comment(tx, article, visible=False, body="waiting")
+    assert await store.comment_counts(["counted", "later", "missing"]) == {"counted": 1, "later": 0}
+    found = await store.article_version("counted", now=NOW)
+    assert found is not None
+    assert found[0] == article.id
+    assert found[1] > article.version
+    assert await store.article_version("later", now=NOW) is None
+    assert await store.article_version("later", now=NOW + timedelta(days=2)) == (later.id, later.version)

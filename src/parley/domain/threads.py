@@ -82,8 +82,7 @@ class ThreadService:
         """Visible-comment counts; an unknown article counts zero, as a page without comments would show."""
         if len(slugs) > MAX_COUNT_SLUGS:
             raise InvalidInput("slug", f"at most {MAX_COUNT_SLUGS} slugs per request")
-        async with self._store.reading() as tx:
-            known = await tx.articles.counts(slugs)
+        known = await self._store.comment_counts(slugs)
         return {slug: known.get(slug, 0) for slug in slugs}
 
     async def flag(self, comment_id: int, reason: FlagReason, note: str | None, client: Client) -> None:

@@ -117,12 +117,6 @@ class SqliteArticles:
         params = {"author": article.author.slug, "id": article.id, "now": stamp(now), "limit": limit}
         return [_summary(row) for row in await self._conn.execute_fetchall(self._SAME_AUTHOR, params)]
 
-    _COUNTS = "SELECT slug, comment_count FROM articles WHERE slug IN (SELECT value FROM json_each(:slugs))"
-
-    async def counts(self, slugs: Sequence[str]) -> dict[str, int]:
-        rows = await self._conn.execute_fetchall(self._COUNTS, {"slugs": msgspec.json.encode(list(slugs)).decode()})
-        return dict(rows)  # type: ignore[arg-type]
-
     async def total(self) -> int:
         rows = list(await self._conn.execute_fetchall("SELECT COUNT(*) FROM articles"))
         return int(rows[0][0])

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime
 from importlib import resources
@@ -134,6 +135,14 @@ class SqliteStore:
         assert self._glance is not None, "store not opened"
         row = self._glance.execute(self._VERSION, {"slug": slug, "now": stamp(now)}).fetchone()
         return None if row is None else (int(row[0]), int(row[1]))
+
+    _COUNTS = "SELECT slug, comment_count FROM articles WHERE slug IN (SELECT value FROM json_each(:slugs))"
+
+    async def comment_counts(self, slugs: Sequence[str]) -> dict[str, int]:
+        """At most a hundred unique-index lookups: run inline like `article_version`."""
+        assert self._glance is not None, "store not opened"
+        rows = self._glance.execute(self._COUNTS, {"slugs": json.dumps(list(slugs))}).fetchall()
+        return {slug: int(count) for slug, count in rows}
 
     async def ping(self) -> bool:
         try:
