@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Collection
 
 import nh3
 from markdown_it import MarkdownIt
@@ -91,8 +91,10 @@ def words(text: str) -> str:
     return " " + " ".join(_WORD.findall(fold(text))) + " "
 
 
-def matches(text: str, phrases: Iterable[str]) -> list[str]:
+def matches(text: str, phrases: Collection[str]) -> list[str]:
     """The phrases (one or more words each) found in `text`, compared as whole folded words."""
+    if not phrases:
+        return []
     haystack = words(text)
     found = []
     for phrase in phrases:

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
 import msgspec
 
 from parley.domain.errors import AlreadyExists
@@ -19,6 +18,7 @@ from parley.domain.records import (
     Author,
     stamp,
 )
+from parley.storage.sqlite.conn import Conn
 
 _SUMMARY = """a.id, a.slug, a.title, au.slug, au.name, a.published_at, a.reading_minutes, a.tags,
        a.comments_open, a.moderation, a.comment_count, a.version"""
@@ -47,7 +47,7 @@ def _article(row: Sequence[Any]) -> Article:
 
 
 class SqliteArticles:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Conn) -> None:
         self._conn = conn
 
     _PAGE = f"""

@@ -6,13 +6,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
 import msgspec
 
 from parley.domain import tree
 from parley.domain.paging import Position, Sort
 from parley.domain.records import Comment, NewComment, QueueItem, Status, ThreadRow, stamp
 from parley.storage.sqlite import queue
+from parley.storage.sqlite.conn import Conn
 from parley.storage.sqlite.rows import COLUMNS, comment
 
 
@@ -56,7 +56,7 @@ _THREAD = {(sort, own): _thread_sql(sort, own) for sort in Sort for own in (Fals
 
 
 class SqliteComments:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Conn) -> None:
         self._conn = conn
 
     async def _one(self, sql: str, params: dict[str, Any]) -> Comment | None:

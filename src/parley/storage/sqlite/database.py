@@ -14,6 +14,7 @@ from pathlib import Path
 import aiosqlite
 
 from parley.domain.records import stamp
+from parley.storage.sqlite.inline import InlineConnection
 from parley.storage.sqlite.tx import SqliteTx
 from parley.storage.sqlite.writer import Writer
 
@@ -80,7 +81,7 @@ class SqliteStore:
         self._path = str(path)
         self._reader_count = readers
         self._synchronous = synchronous
-        self._writer: aiosqlite.Connection | None = None
+        self._writer: InlineConnection | None = None
         self._units: Writer | None = None
         self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
         self._all_readers: list[aiosqlite.Connection] = []
@@ -88,7 +89,7 @@ class SqliteStore:
 
     async def open(self) -> SqliteStore:
         await asyncio.to_thread(migrate, self._path)
-        self._writer = await self._connect()
+        self._writer = InlineConnection(await asyncio.to_thread(self._connect_writer))
         self._units = Writer(self._writer)
         for _ in range(self._reader_count):
             reader = await self._connect()
@@ -99,6 +100,14 @@ class SqliteStore:
         for pragma in (*_PRAGMAS, "PRAGMA query_only = ON"):
             self._glance.execute(pragma)
         return self
+
+    def _connect_writer(self) -> sqlite3.Connection:
+        # Used from the event loop and, for BEGIN and COMMIT, from a worker thread; never at once (the
+        # Writer's lock), hence check_same_thread=False.
+        conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+        for pragma in (*_PRAGMAS, f"PRAGMA synchronous = {self._synchronous}"):
+            conn.execute(pragma)
+        return conn
 
     async def _connect(self) -> aiosqlite.Connection:
         conn = await aiosqlite.connect(self._path, isolation_level=None)

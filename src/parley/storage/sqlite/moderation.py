@@ -6,10 +6,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
 from parley.domain.errors import AlreadyExists
 from parley.domain.records import AuditEvent, AuditQuery, Ban, Flag, FlagReason, Role, Status, Token, stamp
+from parley.storage.sqlite.conn import Conn
 
 
 def _time(value: str | None) -> datetime | None:
@@ -17,7 +16,7 @@ def _time(value: str | None) -> datetime | None:
 
 
 class SqliteFlags:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Conn) -> None:
         self._conn = conn
 
     _ADD = """
@@ -74,7 +73,7 @@ def _event(row: Sequence[Any]) -> AuditEvent:
 
 
 class SqliteAudit:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Conn) -> None:
         self._conn = conn
 
     _APPEND = """
@@ -143,7 +142,7 @@ def _ban(row: Sequence[Any]) -> Ban:
 
 
 class SqliteBans:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Conn) -> None:
         self._conn = conn
 
     _ADD = f"""
@@ -223,7 +222,7 @@ def _token(row: Sequence[Any]) -> Token:
 
 
 class SqliteTokens:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Conn) -> None:
         self._conn = conn
 
     _ADD = f"""

@@ -6,11 +6,11 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
 import msgspec
 
 from parley.domain.paging import Position
 from parley.domain.records import Flag, FlagReason, QueueItem, Status
+from parley.storage.sqlite.conn import Conn
 from parley.storage.sqlite.rows import COLUMNS, comment
 
 EXCERPT = 200
@@ -53,7 +53,7 @@ SELECT comment_id, reason, note, created_at FROM flags
 
 
 async def page(
-    conn: aiosqlite.Connection, state: str, *, article_id: int | None, after: Position | None, limit: int
+    conn: Conn, state: str, *, article_id: int | None, after: Position | None, limit: int
 ) -> list[QueueItem]:
     params: dict[str, Any] = {
         "article_id": article_id,
@@ -105,7 +105,7 @@ SELECT
 """
 
 
-async def stats(conn: aiosqlite.Connection) -> dict[str, int]:
+async def stats(conn: Conn) -> dict[str, int]:
     rows = list(await conn.execute_fetchall(_STATS))
     pending, flagged, spam, rejected = rows[0]
     return {"pending": pending, "flagged": flagged, "spam": spam, "rejected": rejected}

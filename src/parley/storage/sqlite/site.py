@@ -5,17 +5,17 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-import aiosqlite
 import msgspec
 
 from parley.domain.policy import Policy
 from parley.domain.records import stamp
+from parley.storage.sqlite.conn import Conn
 
 _POLICY = msgspec.json.Decoder(Policy)
 
 
 class SqliteSite:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Conn) -> None:
         self._conn = conn
 
     _GET = "SELECT value FROM site WHERE key = :key"

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from functools import cached_property
 
-import aiosqlite
-
 from parley.storage.sqlite.articles import SqliteArticles
 from parley.storage.sqlite.comments import SqliteComments
+from parley.storage.sqlite.conn import Conn
 from parley.storage.sqlite.moderation import SqliteAudit, SqliteBans, SqliteFlags, SqliteTokens
 from parley.storage.sqlite.site import SqliteSite
 
 
 class SqliteTx:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Conn) -> None:
         self.conn = conn
 
     @cached_property

@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 from types import TracebackType
 
-import aiosqlite
-
+from parley.storage.sqlite.inline import InlineConnection
 from parley.storage.sqlite.tx import SqliteTx
 
 
@@ -27,7 +26,7 @@ class Writer:
     before it is on disk, and one fsync serves many writes.
     """
 
-    def __init__(self, conn: aiosqlite.Connection, *, batch_limit: int = 64) -> None:
+    def __init__(self, conn: InlineConnection, *, batch_limit: int = 64) -> None:
         self._conn = conn
         self._lock = asyncio.Lock()
         self._waiting = 0
@@ -45,7 +44,7 @@ class Writer:
             self._waiting -= 1
         try:
             if self._batch is None:
-                await self._conn.execute("BEGIN IMMEDIATE")
+                await self._conn.waiting("BEGIN IMMEDIATE")
                 self._batch = _Batch()
             self._batch.units += 1
             await self._conn.execute("SAVEPOINT unit")
@@ -63,7 +62,7 @@ class Writer:
             await self._conn.execute("RELEASE unit")
             if self._waiting == 0 or batch.units >= self._batch_limit:
                 self._batch = None
-                await self._conn.execute("COMMIT")
+                await self._conn.waiting("COMMIT")
                 batch.committed.set_result(None)
         except BaseException as error:
             # A failed COMMIT or savepoint (disk full, I/O error) may have rolled everything back:
@@ -79,7 +78,7 @@ class Writer:
             batch.committed.set_exception(error)
             batch.committed.exception()  # marked as retrieved: units that failed earlier never await it
         if self._conn.in_transaction:
-            await self._conn.execute("ROLLBACK")
+            await self._conn.waiting("ROLLBACK")
 
 
 class _Unit:
