@@ -33,7 +33,9 @@ def clock() -> Clock:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(database=str(tmp_path / "parley.db"), access_log=False)
+    """Per-address limits are off here: they count in wall-clock minutes, which the test clock cannot move.
+    tests/http/test_rate_limits.py switches them on."""
+    return Settings(database=str(tmp_path / "parley.db"), access_log=False, writes_per_minute=0, reads_per_minute=0)
 
 
 @pytest.fixture

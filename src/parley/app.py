@@ -24,7 +24,7 @@ from parley.domain.ports import Store
 from parley.domain.records import Clock, utcnow
 from parley.domain.submission import SubmissionService
 from parley.domain.threads import ThreadService
-from parley.http import admin, admin_site, articles, comments, errors, ops
+from parley.http import admin, admin_site, articles, comments, errors, limits, ops
 from parley.http.client import networks, resolve
 from parley.http.guards import COMPONENTS, provide_moderator
 from parley.settings import Settings
@@ -91,7 +91,12 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Litestar:
     dependencies["moderator"] = Provide(provide_moderator, sync_to_thread=False)
     dependencies["clock"] = Provide(lambda: clock, sync_to_thread=False)
 
+    throttles = limits.configs(
+        writes_per_minute=settings.writes_per_minute, reads_per_minute=settings.reads_per_minute, proxies=proxies
+    )
+    counters = limits.stores(throttles)
     middleware: list[Any] = [PrometheusConfig(app_name="parley", prefix="parley", group_path=True).middleware]
+    middleware += [throttle.middleware for throttle in throttles]
     if settings.access_log:
         middleware.insert(0, ops.access_logging)
 
@@ -111,7 +116,8 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Litestar:
             PrometheusController,
         ],
         dependencies=dependencies,
-        lifespan=[lifespan],
+        lifespan=[lifespan, limits.sweeper(counters)],
+        stores=dict(counters),
         plugins=[errors.plugin()],
         middleware=middleware,
         cors_config=CORSConfig(allow_origins=list(settings.cors_origins)) if settings.cors_origins else None,
