@@ -68,6 +68,7 @@ async def test_a_burst_beyond_the_write_limit_is_429_with_the_headers_and_stores
     refused = answers[-1]
     assert refused.headers["content-type"] == "application/problem+json"
     assert refused.json()["status"] == 429
+    assert refused.headers["x-content-type-options"] == "nosniff"
     assert 1 <= int(refused.headers["retry-after"]) <= 60
     assert refused.headers["ratelimit-limit"] == str(WRITES)
     assert refused.headers["ratelimit-remaining"] == "0"
