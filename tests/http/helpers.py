@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
+from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from parley.app import Services
@@ -12,6 +14,12 @@ from parley.domain.records import Article
 from tests import builders
 
 Client = AsyncTestClient  # type: ignore[type-arg]
+
+
+def connect(app: Litestar, address: str = "testclient") -> httpx.AsyncClient:
+    """A client of an app running in the test's own loop, connecting from `address` (a peer, not a header)."""
+    transport = httpx.ASGITransport(app=app, client=(address, 50000))
+    return httpx.AsyncClient(transport=transport, base_url="http://testserver.local")
 
 
 async def make_article(services: Services, **overrides: Any) -> Article:

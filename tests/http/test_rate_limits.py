@@ -7,12 +7,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from litestar import Litestar
 
 from parley.app import Services
 from parley.domain.records import Role
 from parley.settings import Settings
 from tests import builders
-from tests.http.helpers import Client, make_article, post
+from tests.http.helpers import connect, make_article, post
 
 WRITES, READS = 3, 5
 PROXY = "10.0.0.7"
@@ -30,15 +31,23 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-async def peers(client: Client) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
-    """Clients of the same running app that connect from chosen network addresses (the test client is
-    always 'testclient', which is no address at all, so it can never be a trusted proxy)."""
-    opened = {
-        address: httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=client.app, client=(address, 40000)), base_url="http://parley.test"
-        )
-        for address in ("198.51.100.1", "198.51.100.2", PROXY, "2001:db8:1:2::10", "2001:db8:1:2::99")
-    }
+async def client(app_in_loop: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    async with connect(app_in_loop) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def services(app_in_loop: Litestar) -> Services:
+    found: Services = app_in_loop.state.services
+    return found
+
+
+@pytest.fixture
+async def peers(app_in_loop: Litestar) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
+    """Clients connecting from chosen network addresses; the plain `client` connects as "testclient", which is
+    what Litestar's test client calls itself: no address at all, so never a trusted proxy."""
+    addresses = ("198.51.100.1", "198.51.100.2", PROXY, "2001:db8:1:2::10", "2001:db8:1:2::99")
+    opened = {address: connect(app_in_loop, address) for address in addresses}
     try:
         yield opened
     finally:
@@ -52,7 +61,7 @@ async def stored(services: Services, slug: str) -> int:
 
 
 async def burst(
-    peer: httpx.AsyncClient | Client, slug: str, n: int, headers: dict[str, str] | None = None
+    peer: httpx.AsyncClient, slug: str, n: int, headers: dict[str, str] | None = None
 ) -> list[httpx.Response]:
     return [
         await peer.post(f"/api/v1/articles/{slug}/comments", json=builders.comment(), headers=headers) for _ in range(n)
@@ -60,7 +69,7 @@ async def burst(
 
 
 async def test_a_burst_beyond_the_write_limit_is_429_with_the_headers_and_stores_nothing_more(
-    client: Client, services: Services
+    client: httpx.AsyncClient, services: Services
 ) -> None:
     article = await make_article(services)
     answers = await burst(client, article.slug, WRITES + 2)
@@ -79,7 +88,9 @@ async def test_a_burst_beyond_the_write_limit_is_429_with_the_headers_and_stores
     assert await stored(services, article.slug) == WRITES
 
 
-async def test_edits_deletes_and_flags_draw_on_the_same_write_budget(client: Client, services: Services) -> None:
+async def test_edits_deletes_and_flags_draw_on_the_same_write_budget(
+    client: httpx.AsyncClient, services: Services
+) -> None:
     article = await make_article(services)
     receipt = (await post(client, article.slug)).json()
     comment_id, token = receipt["comment"]["id"], receipt["edit_token"]
@@ -135,7 +146,9 @@ async def test_a_trusted_proxy_separates_the_clients_it_forwards(
     assert [answer.status_code for answer in two + three] == [201] * (2 * WRITES)
 
 
-async def test_a_moderator_token_is_not_limited_but_a_bogus_one_is(client: Client, services: Services) -> None:
+async def test_a_moderator_token_is_not_limited_but_a_bogus_one_is(
+    client: httpx.AsyncClient, services: Services
+) -> None:
     article = await make_article(services)
     _, secret = await services.tokens.create("desk", Role.MODERATOR)
     moderated = await burst(client, article.slug, WRITES + 2, {"Authorization": f"Bearer {secret}"})
@@ -149,7 +162,7 @@ async def test_a_moderator_token_is_not_limited_but_a_bogus_one_is(client: Clien
     assert {answer.status_code for answer in reads} == {200}
 
 
-async def test_reads_have_their_own_looser_budget(client: Client, services: Services) -> None:
+async def test_reads_have_their_own_looser_budget(client: httpx.AsyncClient, services: Services) -> None:
     article = await make_article(services)
     await burst(client, article.slug, WRITES + 1)
     paths = ["/api/v1/articles", f"/api/v1/articles/{article.slug}", f"/api/v1/articles/{article.slug}/comments",
@@ -161,14 +174,14 @@ async def test_reads_have_their_own_looser_budget(client: Client, services: Serv
     assert "retry-after" in refused.headers
 
 
-async def test_operations_endpoints_are_never_limited(client: Client) -> None:
+async def test_operations_endpoints_are_never_limited(client: httpx.AsyncClient) -> None:
     answers = [await client.get("/healthz") for _ in range(READS + 2)] + [await client.get("/readyz")]
     assert {answer.status_code for answer in answers} == {200}
 
 
-def test_every_public_api_endpoint_draws_on_a_budget(client: Client) -> None:
+def test_every_public_api_endpoint_draws_on_a_budget(app_in_loop: Litestar) -> None:
     """A new public endpoint that forgets its budget would be an unlimited one: this names it."""
-    for route in client.app.routes:
+    for route in app_in_loop.routes:
         if not route.path.startswith("/api/v1/") or route.path.startswith("/api/v1/admin"):
             continue
         for handler in route.route_handlers:  # type: ignore[union-attr]

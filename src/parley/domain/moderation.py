@@ -13,7 +13,7 @@ from parley.domain.policy import Policy
 from parley.domain.ports import Store
 from parley.domain.records import AuditEvent, AuditQuery, Clock, Comment, QueueItem, Status
 from parley.domain.submission import current_policy
-from parley.domain.transitions import Action
+from parley.domain.transitions import Action, ModeratorAction
 
 
 class QueueState(StrEnum):
@@ -24,7 +24,7 @@ class QueueState(StrEnum):
 
 
 class Decision(msgspec.Struct, frozen=True, kw_only=True):
-    action: Action
+    action: ModeratorAction
     reason: str | None = None
     expected_status: Status | None = None
 
@@ -89,7 +89,9 @@ class ModerationService:
                     f"the comment is {comment.status.value}, not {decision.expected_status.value}: someone acted first"
                 )
             policy = await current_policy(tx)
-            return await move(tx, comment, decision.action, actor=actor, reason=decision.reason, policy=policy, at=now)
+            return await move(
+                tx, comment, Action(decision.action), actor=actor, reason=decision.reason, policy=policy, at=now
+            )
 
     async def decide_many(self, ids: list[int], decision: Decision, actor: str) -> list[BulkResult]:
         """The same decision for many comments in one transaction; a refusal for one id leaves the others done."""
@@ -116,7 +118,7 @@ class ModerationService:
                     changed = await move(
                         tx,
                         comment,
-                        decision.action,
+                        Action(decision.action),
                         actor=actor,
                         reason=decision.reason,
                         policy=policy,
