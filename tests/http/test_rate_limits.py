@@ -190,6 +190,6 @@ def test_every_public_api_endpoint_draws_on_a_budget(app_in_loop: Litestar) -> N
             assert handler.opt.get("rate_limit") == expected, (route.path, methods)
 
 
-async def test_the_default_limits_are_on() -> None:
+def test_the_default_limits_are_on() -> None:
     defaults = Settings()
     assert (defaults.writes_per_minute, defaults.reads_per_minute) == (10, 600)
