@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from parley.app import Services, create_app
@@ -33,13 +35,37 @@ def clock() -> Clock:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(database=str(tmp_path / "parley.db"), access_log=False)
+    """Per-address limits are off here: they count in wall-clock minutes, which the test clock cannot move.
+    tests/http/test_rate_limits.py switches them on."""
+    return Settings(database=str(tmp_path / "parley.db"), access_log=False, writes_per_minute=0, reads_per_minute=0)
 
 
 @pytest.fixture
 async def client(settings: Settings, clock: Clock) -> AsyncIterator[AsyncTestClient]:  # type: ignore[type-arg]
     async with AsyncTestClient(create_app(settings, clock=clock)) as test_client:
         yield test_client
+
+
+@pytest.fixture
+async def app_in_loop(settings: Settings, clock: Clock) -> AsyncIterator[Litestar]:
+    """The app with its lifespan in the test's own event loop, for tests that drive it concurrently or from
+    chosen network addresses (AsyncTestClient runs the app in a thread of its own, one request at a time)."""
+    app = create_app(settings, clock=clock)
+    started, stop = asyncio.Event(), asyncio.Event()
+
+    async def run() -> None:
+        # Entered and left in one task: the lifespan's task group must not cross pytest's setup/teardown tasks.
+        async with app.lifespan():
+            started.set()
+            await stop.wait()
+
+    task = asyncio.create_task(run())
+    await asyncio.wait([task, asyncio.create_task(started.wait())], return_when=asyncio.FIRST_COMPLETED)
+    if task.done():
+        task.result()
+    yield app
+    stop.set()
+    await task
 
 
 @pytest.fixture

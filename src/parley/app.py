@@ -8,12 +8,10 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from litestar import Litestar, Request
-from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 
 from parley.domain.access import BanService, TokenService
@@ -24,7 +22,7 @@ from parley.domain.ports import Store
 from parley.domain.records import Clock, utcnow
 from parley.domain.submission import SubmissionService
 from parley.domain.threads import ThreadService
-from parley.http import admin, admin_site, articles, comments, errors, ops
+from parley.http import admin, admin_site, articles, browsers, comments, docs, errors, limits, ops
 from parley.http.client import networks, resolve
 from parley.http.guards import COMPONENTS, provide_moderator
 from parley.http.pages import PageCache, ThreadPages
@@ -96,7 +94,12 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Litestar:
     dependencies["clock"] = Provide(lambda: clock, sync_to_thread=False)
     dependencies["pages"] = provide("thread_pages")
 
+    throttles = limits.configs(
+        writes_per_minute=settings.writes_per_minute, reads_per_minute=settings.reads_per_minute, proxies=proxies
+    )
+    counters = limits.stores(throttles)
     middleware: list[Any] = [PrometheusConfig(app_name="parley", prefix="parley", group_path=True).middleware]
+    middleware += [throttle.middleware for throttle in throttles]
     if settings.access_log:
         middleware.insert(0, ops.access_logging)
 
@@ -116,17 +119,20 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Litestar:
             PrometheusController,
         ],
         dependencies=dependencies,
-        lifespan=[lifespan],
+        lifespan=[lifespan, limits.sweeper(counters)],
+        stores=dict(counters),
         plugins=[errors.plugin()],
         middleware=middleware,
-        cors_config=CORSConfig(allow_origins=list(settings.cors_origins)) if settings.cors_origins else None,
+        cors_config=browsers.cors(settings.cors_origins),
+        guards=[browsers.same_site_writes(settings.cors_origins)],
+        before_send=[browsers.security_headers],
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="parley",
             version=__version__,
             description="Comments for news sites: articles, threads, 'Add yours', and moderation.",
             path="/schema",
-            render_plugins=[ScalarRenderPlugin()],
+            render_plugins=[docs.SwaggerPage()],
             components=[COMPONENTS],
             create_examples=False,
         ),

@@ -1,4 +1,4 @@
-"""The `parley` command: serve, migrate, seed and token; every failure is one line and a non-zero exit."""
+"""The `parley` command: serve, migrate, seed, backup, purge and token; every failure is one line and exit 1 or 2."""
 
 from __future__ import annotations
 
@@ -12,14 +12,17 @@ from typing import Any, TypeVar
 import click
 from litestar import Litestar
 
-from parley.app import create_app, open_store
+from parley.app import create_app, hashing_key, open_store
 from parley.domain.access import TokenService
 from parley.domain.articles import ArticleService
 from parley.domain.errors import DomainError
+from parley.domain.identity import Hasher
+from parley.domain.privacy import PrivacyService
 from parley.domain.records import Role, utcnow
 from parley.seeding import SeedError, load
 from parley.settings import Settings, SettingsError
-from parley.storage.sqlite.database import SqliteStore, migrate
+from parley.storage.sqlite.backup import backup
+from parley.storage.sqlite.database import SqliteStore, checkpoint, migrate
 
 T = TypeVar("T")
 
@@ -110,6 +113,34 @@ def seed(database: str | None) -> None:
     settings = settings_from(database=database)
     added = run(settings, lambda store: seed_store(store, settings, only_if_empty=False))
     click.echo(f"{settings.database}: {added} seed article(s) added")
+
+
+@cli.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@database_option
+def backup_command(path: str, database: str | None) -> None:
+    """Copy the database to PATH while the service runs (SQLite's online backup); PATH is replaced."""
+    settings = settings_from(database=database)
+    size = backup(settings.database, path)
+    click.echo(f"{settings.database}: backed up to {path} ({size} bytes, integrity ok)")
+
+
+@cli.command()
+@click.option("--email", type=str, required=True, help="The email the author's comments were posted with.")
+@database_option
+def purge(email: str, database: str | None) -> None:
+    """Anonymise every comment posted with this email; replies keep their place under tombstones."""
+    settings = settings_from(database=database)
+
+    async def work(store: SqliteStore) -> int:
+        hasher = Hasher(await hashing_key(store, settings))
+        return await PrivacyService(store, hasher, utcnow).purge(email, actor="admin:cli")
+
+    count = run(settings, work)
+    emptied = checkpoint(settings.database)
+    click.echo(f"{settings.database}: {count} comment(s) anonymised; the audit log records the purge")
+    if not emptied:
+        click.echo("note: the running service still reads old pages; they leave the WAL at its next checkpoint")
 
 
 @cli.group()

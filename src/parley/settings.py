@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
 import msgspec
 
+# An origin is exactly what a browser sends in `Origin`; "*" is refused: the allow-list also admits writes.
+_ORIGIN = re.compile(r"https?://[a-z0-9.-]+(:[0-9]{1,5})?|https?://\[[0-9a-f:.]+\](:[0-9]{1,5})?")
 _SEEDS_IN_WHEEL = Path(__file__).parent / "seeds"
 _SEEDS_IN_CHECKOUT = Path(__file__).resolve().parents[2] / "seeds"
 
@@ -39,12 +43,25 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     trusted_proxies: tuple[str, ...] = ()
     """Addresses (or networks) whose X-Forwarded-For / Forwarded headers we believe."""
     cors_origins: tuple[str, ...] = ()
+    """Origins (scheme://host[:port]) whose pages may call the API from a browser, writes included."""
+    writes_per_minute: Annotated[int, msgspec.Meta(ge=0, le=100_000)] = 10
+    """Comments, edits, deletes and flags one network address may send per minute; 0 turns the limit off."""
+    reads_per_minute: Annotated[int, msgspec.Meta(ge=0, le=1_000_000)] = 600
+    """Public reads one network address may send per minute; 0 turns the limit off."""
     debug: bool = False
     access_log: bool = True
 
     def __post_init__(self) -> None:
         if self.synchronous.upper() not in ("OFF", "NORMAL", "FULL", "EXTRA"):
             raise SettingsError(f"PARLEY_SYNCHRONOUS must be OFF, NORMAL, FULL or EXTRA, not {self.synchronous!r}")
+        for origin in self.cors_origins:
+            if not _ORIGIN.fullmatch(origin):
+                raise SettingsError(f"PARLEY_CORS_ORIGINS lists scheme://host[:port] origins, not {origin!r}")
+        for proxy in self.trusted_proxies:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise SettingsError(f"PARLEY_TRUSTED_PROXIES lists addresses or networks, not {proxy!r}") from None
 
     @property
     def seeds_path(self) -> Path:

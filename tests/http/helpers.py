@@ -7,6 +7,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import httpx
+from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from litestar.types import ASGIApp, Receive, Scope, Send
 
@@ -17,6 +19,12 @@ from parley.settings import Settings
 from tests import builders
 
 Client = AsyncTestClient  # type: ignore[type-arg]
+
+
+def connect(app: Litestar, address: str = "testclient") -> httpx.AsyncClient:
+    """A client of an app running in the test's own loop, connecting from `address` (a peer, not a header)."""
+    transport = httpx.ASGITransport(app=app, client=(address, 50000))
+    return httpx.AsyncClient(transport=transport, base_url="http://testserver.local")
 
 
 async def make_article(services: Services, **overrides: Any) -> Article:

@@ -218,3 +218,23 @@ async def test_malformed_json_is_a_4xx_problem(client: Client, services: Service
         )
         assert 400 <= response.status_code < 500, raw
         assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_the_author_email_limit_is_429_with_retry_after_until_the_window_passes(
+    client: Client, services: Services, clock: Any
+) -> None:
+    """Middleware cannot read the email in the body, so this limit is the domain's (Policy.author_rate_limit)."""
+    article = await make_article(services)
+    await set_policy(services, moderation="post", author_rate_limit=2, author_rate_window_seconds=120)
+    same = {"author_email": "Fast@Example.org"}
+    first = [await post(client, article.slug, **same) for _ in range(2)]
+    refused = await post(client, article.slug, author_email="fast@example.ORG")
+    assert [answer.status_code for answer in first] == [201, 201]
+    assert refused.status_code == 429
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["code"] == "rate_limited"
+    assert refused.headers["retry-after"] == "120"
+    assert (await post(client, article.slug, author_email="other@example.org")).status_code == 201
+    clock.advance(seconds=121)
+    assert (await post(client, article.slug, **same)).status_code == 201
+    assert (await thread(client, article.slug))["count"] == 4

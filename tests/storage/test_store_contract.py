@@ -24,7 +24,8 @@ async def add_article(store: Store, **overrides: object) -> Article:
 
 
 async def add_comment(tx: Tx, article: Article, parent: Comment | None = None, *, visible: bool = True,
-                      body: str = "hello", email_hash: str | None = None, name: str = "Ann") -> Comment:  # fmt: skip
+                      body: str = "hello", email_hash: str | None = None, name: str = "Ann",
+                      email: str | None = None) -> Comment:  # fmt: skip
     return await tx.comments.insert(
         NewComment(
             article_id=article.id,
@@ -34,8 +35,8 @@ async def add_comment(tx: Tx, article: Article, parent: Comment | None = None, *
             status=Status.APPROVED if visible else Status.PENDING,
             visible=visible,
             author_name=name,
-            author_email=None,
-            author_url=None,
+            author_email=email,
+            author_url=None if email is None else "https://ann.example.org",
             email_hash=email_hash,
             author_key=email_hash or "key",
             address_hash="addr",
@@ -306,3 +307,33 @@ async def test_comment_counts_and_versions_are_read_for_published_articles(store
     assert found[1] > article.version
     assert await store.article_version("later", now=NOW) is None
     assert await store.article_version("later", now=NOW + timedelta(days=2)) == (later.id, later.version)
+
+
+async def test_an_authors_comments_are_found_by_email_hash_and_anonymised_in_place(store: Store) -> None:
+    article = await add_article(store)
+    async with store.writing() as tx:
+        first = await add_comment(tx, article, email_hash="ann", email="ann@example.org", body="mine")
+        reply = await add_comment(tx, article, first, name="Bob", email_hash="bob", body="reply")
+        second = await add_comment(tx, article, first, visible=False, email_hash="ann", body="again")
+        await tx.flags.add(first.id, reader_hash="r1", reason=FlagReason.SPAM, note="why", at=NOW)
+        await tx.flags.add(first.id, reader_hash="r2", reason=FlagReason.SPAM, note=None, at=NOW)
+        await tx.site.remember("k1", request_hash="h", response=b'{"comment":{"id":"%d"}}' % first.id, at=NOW)
+        await tx.site.remember("k2", request_hash="h", response=b'{"comment":{"id":"%d"}}' % reply.id, at=NOW)
+    async with store.writing() as tx:
+        found = await tx.comments.by_email_hash("ann")
+        assert [comment.id for comment in found] == [first.id, second.id]
+        assert await tx.flags.delete_for(first.id) == 2
+        assert await tx.site.forget_answers([first.id, second.id]) == 1
+        blank = await tx.comments.anonymise(found[0])
+    async with store.reading() as tx:
+        stored = await tx.comments.get(first.id)
+        assert stored == blank
+        assert stored is not None
+        assert (stored.author_name, stored.author_email, stored.author_url, stored.email_hash) == ("", None, None, None)
+        assert (stored.body, stored.body_html, stored.address_hash) == ("", "", "")
+        assert (stored.parent_id, stored.path, stored.status) == (first.parent_id, first.path, first.status)
+        assert await tx.comments.by_email_hash("ann") == [await tx.comments.get(second.id)]
+        assert await tx.flags.for_comment(first.id) == []
+        assert await tx.site.replay("k1") is None
+        assert await tx.site.replay("k2") is not None
+        assert (await tx.comments.get(reply.id)) == reply

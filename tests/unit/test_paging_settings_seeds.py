@@ -41,9 +41,20 @@ def test_settings_read_parley_variables_and_flags_win() -> None:
     assert settings.access_log is False
 
 
+def test_limits_and_origins_are_settings() -> None:
+    env = {"PARLEY_WRITES_PER_MINUTE": "0", "PARLEY_READS_PER_MINUTE": "1200",
+           "PARLEY_CORS_ORIGINS": "https://news.example.org, http://localhost:3000"}  # fmt: skip
+    settings = Settings.from_env(env)
+    assert (settings.writes_per_minute, settings.reads_per_minute) == (0, 1200)
+    assert settings.cors_origins == ("https://news.example.org", "http://localhost:3000")
+
+
 @pytest.mark.parametrize(
     ("name", "value"), [("PARLEY_PORT", "eighty"), ("PARLEY_PORT", "70000"), ("PARLEY_DEBUG", "maybe"),
-                        ("PARLEY_SYNCHRONOUS", "SOMETIMES")],
+                        ("PARLEY_SYNCHRONOUS", "SOMETIMES"), ("PARLEY_CORS_ORIGINS", "*"),
+                        ("PARLEY_CORS_ORIGINS", "https://news.example.org/comments"),
+                        ("PARLEY_CORS_ORIGINS", "news.example.org"), ("PARLEY_TRUSTED_PROXIES", "10.0.0.1, proxy"),
+                        ("PARLEY_WRITES_PER_MINUTE", "-1"), ("PARLEY_READS_PER_MINUTE", "lots")],
 )  # fmt: skip
 def test_a_bad_setting_is_an_error_naming_it(name: str, value: str) -> None:
     with pytest.raises(SettingsError):

@@ -55,9 +55,20 @@ def test_restore_of_a_comment_stored_as_spam_sends_it_to_the_queue() -> None:
 
 
 def test_leaving_a_visible_or_waiting_state_remembers_it() -> None:
-    assert transitions.remembered(A, X, None) is A
-    assert transitions.remembered(P, S, None) is P
-    assert transitions.remembered(X, A, A) is None
+    assert transitions.remembered(Action.REMOVE, A, X, None) is A
+    assert transitions.remembered(Action.SPAM, P, S, None) is P
+    assert transitions.remembered(Action.RESTORE, X, A, A) is None
+
+
+@pytest.mark.parametrize("current", list(Status))
+def test_a_purge_removes_from_any_status_and_forgets_what_a_restore_would_return_to(current: Status) -> None:
+    assert transitions.target(Action.PURGE, current, A) is X
+    assert transitions.remembered(Action.PURGE, current, X, A) is None
+
+
+def test_a_purged_comment_cannot_be_restored() -> None:
+    with pytest.raises(Conflict):
+        transitions.target(Action.RESTORE, X, None)
 
 
 def test_approving_an_approved_comment_is_allowed_only_to_settle_its_flags() -> None:

@@ -8,7 +8,7 @@ from parley.domain import transitions
 from parley.domain.policy import Policy
 from parley.domain.ports import Tx
 from parley.domain.records import Comment, Status
-from parley.domain.transitions import MODERATOR_ACTIONS, Action
+from parley.domain.transitions import SETTLES_FLAGS, Action
 
 
 def is_visible(status: Status, flagged: bool, policy: Policy) -> bool:
@@ -26,17 +26,17 @@ async def move(
     policy: Policy,
     at: datetime,
 ) -> Comment:
-    """Apply `action` to `comment` or raise Conflict; a moderator's decision also settles its flags."""
+    """Apply `action` to `comment` or raise Conflict; a moderator's decision (or a purge) also settles its flags."""
     to = transitions.target(action, comment.status, comment.previous_status, flagged=comment.flagged)
     flagged = comment.flagged
-    if action in MODERATOR_ACTIONS:
+    if action in SETTLES_FLAGS:
         # The flags that brought it to a moderator have been answered; only new readers' flags count again.
         await tx.flags.clear(comment.id, at=at)
         flagged = False
     changed = await tx.comments.set_state(
         comment,
         status=to,
-        previous_status=transitions.remembered(comment.status, to, comment.previous_status),
+        previous_status=transitions.remembered(action, comment.status, to, comment.previous_status),
         visible=is_visible(to, flagged, policy),
         flagged=flagged,
     )

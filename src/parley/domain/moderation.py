@@ -14,7 +14,7 @@ from parley.domain.policy import Policy
 from parley.domain.ports import Store, Tx
 from parley.domain.records import AuditEvent, AuditQuery, Clock, Comment, QueueItem, Status
 from parley.domain.submission import current_policy
-from parley.domain.transitions import Action
+from parley.domain.transitions import Action, ModeratorAction
 
 
 class QueueState(StrEnum):
@@ -25,7 +25,7 @@ class QueueState(StrEnum):
 
 
 class Decision(msgspec.Struct, frozen=True, kw_only=True):
-    action: Action
+    action: ModeratorAction
     reason: str | None = None
     expected_status: Status | None = None
 
@@ -151,8 +151,9 @@ async def _apply(tx: Tx, comment: Comment, decision: Decision, actor: str, polic
         raise Conflict(
             f"the comment is {comment.status.value}, not {decision.expected_status.value}: someone acted first"
         )
-    if decision.action is Action.RESTORE and comment.status is Status.REMOVED:
+    if decision.action == ModeratorAction.RESTORE and comment.status is Status.REMOVED:
         last = await tx.audit.query(AuditQuery(comment_id=comment.id, limit=1))
         if last and last[0].action == Action.DELETE.value:
             raise Conflict("its author deleted this comment, and it stays deleted")
-    return await move(tx, comment, decision.action, actor=actor, reason=decision.reason, policy=policy, at=now)
+    action = Action(decision.action)
+    return await move(tx, comment, action, actor=actor, reason=decision.reason, policy=policy, at=now)

@@ -57,6 +57,12 @@ class Comments(Protocol):
 
     async def has_approved(self, email_hash: str, name: str) -> bool: ...
     async def count_since(self, email_hash: str, since: datetime) -> int: ...
+    async def by_email_hash(self, email_hash: str) -> list[Comment]:
+        """Every comment posted with this email, in any status, oldest first."""
+
+    async def anonymise(self, comment: Comment) -> Comment:
+        """Clear who wrote it and what it said (name, email, URL, body and their hashes); keep its place."""
+
     async def set_state(
         self,
         comment: Comment,
@@ -100,6 +106,8 @@ class Flags(Protocol):
         """Flags already counted stay on record but never count again."""
 
     async def for_comment(self, comment_id: int) -> list[Flag]: ...
+    async def delete_for(self, comment_id: int) -> int:
+        """Delete every flag on a comment, counted or not; returns how many there were."""
 
 
 class Audit(Protocol):
@@ -154,6 +162,8 @@ class Site(Protocol):
         """The request hash and first answer stored under an idempotency key."""
 
     async def remember(self, key: str, *, request_hash: str, response: bytes, at: datetime) -> None: ...
+    async def forget_answers(self, comment_ids: Sequence[int]) -> int:
+        """Delete the stored first answers (they repeat name and body) about these comments."""
 
 
 class Tx(Protocol):

@@ -18,14 +18,27 @@ class Action(StrEnum):
     RESTORE = "restore"
     HOLD = "hold"
     DELETE = "delete"
+    PURGE = "purge"
 
 
-MODERATOR_ACTIONS = (Action.APPROVE, Action.REJECT, Action.SPAM, Action.REMOVE, Action.RESTORE)
+class ModeratorAction(StrEnum):
+    """The decisions a moderator may send; the rules, the author and a purge have moves of their own."""
+
+    APPROVE = "approve"
+    REJECT = "reject"
+    SPAM = "spam"
+    REMOVE = "remove"
+    RESTORE = "restore"
+
+
+MODERATOR_ACTIONS = tuple(Action(action.value) for action in ModeratorAction)
+SETTLES_FLAGS = (*MODERATOR_ACTIONS, Action.PURGE)
 
 P, A, R, S, X = Status.PENDING, Status.APPROVED, Status.REJECTED, Status.SPAM, Status.REMOVED
 
 # (action, from) -> to; RESTORE's target is the status held before, so it maps to None here.
-# HOLD is a rule sending an edited comment back to the queue; DELETE is the author's own removal.
+# HOLD is a rule sending an edited comment back to the queue; DELETE is the author's own removal;
+# PURGE erases an author on request: from any status to removed, for good.
 TRANSITIONS: dict[tuple[Action, Status], Status | None] = {
     (Action.APPROVE, P): A,
     (Action.REJECT, P): R,
@@ -40,6 +53,7 @@ TRANSITIONS: dict[tuple[Action, Status], Status | None] = {
     (Action.HOLD, A): P,
     (Action.DELETE, P): X,
     (Action.DELETE, A): X,
+    **{(Action.PURGE, status): X for status in Status},
 }
 
 # Statuses a restore may return to; a comment stored straight as spam has no earlier status.
@@ -53,14 +67,18 @@ def target(action: Action, current: Status, previous: Status | None, *, flagged:
     key = (action, current)
     if key not in TRANSITIONS:
         raise Conflict(f"cannot {action.value} a comment that is {current.value}")
+    if action is Action.RESTORE and current is X and previous is None:
+        raise Conflict("this comment was purged at its author's request and cannot be restored")
     to = TRANSITIONS[key]
     if to is None:
         to = previous if previous in (P, A) else _RESTORE_DEFAULT
     return to
 
 
-def remembered(current: Status, to: Status, previous: Status | None) -> Status | None:
-    """The status a later restore returns to: kept when leaving a visible or waiting state."""
+def remembered(action: Action, current: Status, to: Status, previous: Status | None) -> Status | None:
+    """The status a later restore returns to: kept when leaving a visible or waiting state; a purge forgets it."""
+    if action is Action.PURGE:
+        return None
     if to in (R, S, X) and current in (P, A):
         return current
     if to in (P, A):

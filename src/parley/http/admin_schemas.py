@@ -22,7 +22,7 @@ from parley.domain.records import (
     QueueItem,
     Status,
 )
-from parley.domain.transitions import Action
+from parley.domain.transitions import ModeratorAction
 from parley.http.schemas import ID_PATTERN
 
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -176,14 +176,14 @@ class QueueStats(msgspec.Struct, frozen=True):
 
 
 class DecisionIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    action: Action
+    action: ModeratorAction
     reason: Reason | None = None
     expected_status: Status | None = None
 
 
 class BulkIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     ids: Annotated[list[Annotated[str, msgspec.Meta(pattern=ID_PATTERN)]], msgspec.Meta(min_length=1, max_length=200)]
-    action: Action
+    action: ModeratorAction
     reason: Reason | None = None
     expected_status: Status | None = None
 

@@ -10,6 +10,7 @@ from litestar.params import FromPath, QueryParameter
 
 from parley.domain.articles import ArticleService
 from parley.http.errors import problems
+from parley.http.limits import READS
 from parley.http.schemas import ArticleList, ArticleOut, ArticleSummaryOut
 
 Slug = Annotated[str, QueryParameter(max_length=200)]
@@ -20,8 +21,9 @@ Cursor = Annotated[str | None, QueryParameter(max_length=200)]
 class ArticlesController(Controller):
     path = "/api/v1/articles"
     tags = ["articles"]
+    opt = READS
 
-    @get(responses=problems(422))
+    @get(responses=problems(422, 429))
     async def list_articles(
         self,
         articles: NamedDependency[ArticleService],
@@ -34,7 +36,7 @@ class ArticlesController(Controller):
         page = await articles.page(limit=limit, cursor=cursor, author=author, tag=tag)
         return ArticleList([ArticleSummaryOut.from_domain(item) for item in page.items], page.next_cursor)
 
-    @get("/{slug:str}", responses=problems(404))
+    @get("/{slug:str}", responses=problems(404, 429))
     async def get_article(self, slug: FromPath[str], articles: NamedDependency[ArticleService]) -> ArticleOut:
         """One article: reading time, sanitized body, comment state, 'You May Also Like' and 'More From Author'."""
         return ArticleOut.from_view(await articles.view(slug))

@@ -18,6 +18,7 @@ from parley.domain.submission import Receipt, SubmissionService
 from parley.domain.threads import ThreadPage, ThreadService
 from parley.domain.tree import CommentNode
 from parley.http.errors import problems
+from parley.http.limits import READS, WRITES
 from parley.http.ops import json_only
 from parley.http.pages import ThreadPages
 from parley.http.schemas import CommentEdit, CommentIn, Counts, Flagged, FlagIn
@@ -42,9 +43,10 @@ IdempotencyKey = Annotated[
 class ThreadController(Controller):
     path = "/api/v1/articles/{slug:str}/comments"
     tags = ["comments"]
+    opt = READS
 
     @get(
-        responses={**problems(404, 422), 304: ResponseSpec(None, description="the page has not changed")},
+        responses={**problems(404, 422, 429), 304: ResponseSpec(None, description="the page has not changed")},
         response_headers=[
             ResponseHeader(name="ETag", description="changes with every change to the thread", documentation_only=True)
         ],
@@ -69,6 +71,7 @@ class ThreadController(Controller):
         status_code=HTTP_201_CREATED,
         guards=[json_only],
         responses=problems(403, 404, 409, 413, 415, 422, 429),
+        opt=WRITES,
     )
     async def add_yours(
         self,
@@ -85,13 +88,14 @@ class ThreadController(Controller):
 class CommentController(Controller):
     path = "/api/v1/comments/{comment_id:int}"
     tags = ["comments"]
+    opt = READS
 
-    @get(responses=problems(404, 422))
+    @get(responses=problems(404, 422, 429))
     async def get_comment(self, comment_id: CommentIdPath, threads: NamedDependency[ThreadService]) -> CommentNode:
         """One visible comment (its replies are in the thread)."""
         return await threads.one(comment_id)
 
-    @patch(guards=[json_only], responses=problems(403, 404, 409, 413, 415, 422))
+    @patch(guards=[json_only], responses=problems(403, 404, 409, 413, 415, 422, 429), opt=WRITES)
     async def edit_comment(
         self,
         comment_id: CommentIdPath,
@@ -105,7 +109,7 @@ class CommentController(Controller):
             comment_id, _required(edit_token), data.body, client, honeypot=bool(data.homepage)
         )
 
-    @delete(status_code=HTTP_204_NO_CONTENT, responses=problems(403, 404, 422))
+    @delete(status_code=HTTP_204_NO_CONTENT, responses=problems(403, 404, 422, 429), opt=WRITES)
     async def delete_comment(
         self,
         comment_id: CommentIdPath,
@@ -119,7 +123,8 @@ class CommentController(Controller):
         "/flags",
         status_code=HTTP_202_ACCEPTED,
         guards=[json_only],
-        responses=problems(404, 413, 415, 422, 429),
+        responses=problems(403, 404, 413, 415, 422, 429),
+        opt=WRITES,
     )
     async def flag_comment(
         self,
@@ -142,8 +147,9 @@ def _required(edit_token: str | None) -> str:
 class CountsController(Controller):
     path = "/api/v1/counts"
     tags = ["comments"]
+    opt = READS
 
-    @get(responses=problems(422))
+    @get(responses=problems(422, 429))
     async def counts(
         self,
         threads: NamedDependency[ThreadService],

@@ -103,7 +103,12 @@ def from_http(exc: HTTPException) -> ProblemDetailsException:
         return _problem(422, detail, code="invalid_input", field_errors=fields)
     status = exc.status_code
     detail = exc.detail if exc.detail and exc.detail != HTTPStatus(status).phrase else _DETAILS.get(status, "")
-    return _problem(status, detail or HTTPStatus(status).phrase, headers=exc.headers)
+    headers = exc.headers
+    if status == 429 and headers and "RateLimit-Reset" in headers:
+        # Litestar's limiter says when its window resets only in RateLimit-Reset; clients and proxies that know
+        # just RFC 9110 wait for Retry-After, so the same number goes there too.
+        headers = {**headers, "Retry-After": str(max(1, int(headers["RateLimit-Reset"])))}
+    return _problem(status, detail or HTTPStatus(status).phrase, headers=headers)
 
 
 def from_unexpected(exc: Exception) -> ProblemDetailsException:
@@ -117,6 +122,7 @@ _DETAILS = {
     405: "this method is not allowed on this resource",
     413: "the request body is too large",
     415: "send the body as application/json",
+    429: "too many requests from this address; wait a little",
 }
 
 

@@ -39,19 +39,34 @@ def requirement(role: Role) -> list[dict[str, list[str]]]:
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="parley"'}
 
 
+def bearer(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+    """The token of an `Authorization: Bearer` header, or None when there is no plausible one."""
+    scheme, _sep, presented = connection.headers.get("authorization", "").partition(" ")
+    presented = presented.strip()
+    if scheme.lower() != "bearer" or not presented or len(presented) > 200:
+        return None
+    return presented
+
+
+async def moderator(connection: ASGIConnection[Any, Any, Any, Any]) -> Token | None:
+    """The active token the request presents, if any; unknown and revoked tokens are None."""
+    presented = bearer(connection)
+    if presented is None:
+        return None
+    tokens: TokenService = connection.app.state.services.tokens
+    # The token is looked up by its SHA-256 digest: what the database compares reveals nothing of the token.
+    return await tokens.authenticate(presented)
+
+
 def requires(role: Role) -> Guard:
     """A guard admitting tokens whose role is `role` or higher."""
 
     async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-        scheme, _sep, presented = connection.headers.get("authorization", "").partition(" ")
-        presented = presented.strip()
-        if scheme.lower() != "bearer" or not presented or len(presented) > 200:
+        if bearer(connection) is None:
             raise NotAuthorizedException(
                 detail="send a moderator token: Authorization: Bearer <token>", headers=_CHALLENGE
             )
-        tokens: TokenService = connection.app.state.services.tokens
-        # The token is looked up by its SHA-256 digest: what the database compares reveals nothing of the token.
-        token = await tokens.authenticate(presented)
+        token = await moderator(connection)
         if token is None:
             raise NotAuthorizedException(detail="this token is unknown or revoked", headers=_CHALLENGE)
         if not token.role.allows(role):

@@ -151,6 +151,33 @@ class SqliteComments:
         rows = list(await self._conn.execute_fetchall(self._SINCE, {"email_hash": email_hash, "since": stamp(since)}))
         return int(rows[0][0])
 
+    _BY_EMAIL = f"SELECT {COLUMNS} FROM comments c WHERE c.email_hash = :email_hash ORDER BY c.id"
+
+    async def by_email_hash(self, email_hash: str) -> list[Comment]:
+        rows = await self._conn.execute_fetchall(self._BY_EMAIL, {"email_hash": email_hash})
+        return [comment(row) for row in rows]
+
+    _ANONYMISE = """
+    UPDATE comments
+       SET author_name = '', author_email = NULL, author_url = NULL, email_hash = NULL, author_key = '',
+           address_hash = '', body = '', body_html = '', body_hash = ''
+     WHERE id = :id
+    """
+
+    async def anonymise(self, comment: Comment) -> Comment:
+        await self._conn.execute(self._ANONYMISE, {"id": comment.id})
+        await self._count(comment.article_id, comment.path, 0)
+        return msgspec.structs.replace(
+            comment,
+            author_name="",
+            author_email=None,
+            author_url=None,
+            email_hash=None,
+            address_hash="",
+            body="",
+            body_html="",
+        )
+
     _SET_STATE = """
     UPDATE comments SET status = :status, previous_status = :previous_status, visible = :visible, flagged = :flagged
      WHERE id = :id

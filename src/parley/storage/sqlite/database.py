@@ -23,6 +23,8 @@ _PRAGMAS = (
     "PRAGMA foreign_keys = ON",
     "PRAGMA busy_timeout = 5000",
     "PRAGMA temp_store = MEMORY",
+    # Deleted and overwritten text (an edited body, a purged author) is zeroed, not left in free space.
+    "PRAGMA secure_delete = ON",
 )
 
 
@@ -59,6 +61,18 @@ def migrate(path: str | Path) -> int:
         raise
     finally:
         conn.close()
+
+
+def checkpoint(path: str | Path) -> bool:
+    """Move the WAL into the database file and empty it, so pages a change superseded (a purged author's
+    text) are no longer on disk; False when a reader of the running service kept part of it busy."""
+    conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=rw", uri=True, isolation_level=None)
+    try:
+        conn.execute("PRAGMA busy_timeout = 5000")
+        busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+    finally:
+        conn.close()
+    return not busy
 
 
 def _statements(script: str) -> list[str]:

@@ -58,6 +58,11 @@ class SqliteFlags:
             for row in rows
         ]
 
+    _DELETE_FOR = "DELETE FROM flags WHERE comment_id = :id RETURNING id"
+
+    async def delete_for(self, comment_id: int) -> int:
+        return len(list(await self._conn.execute_fetchall(self._DELETE_FOR, {"id": comment_id})))
+
 
 def _event(row: Sequence[Any]) -> AuditEvent:
     return AuditEvent(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from datetime import datetime
 
 import msgspec
@@ -59,3 +60,14 @@ class SqliteSite:
         await self._conn.execute(
             self._REMEMBER, {"key": key, "hash": request_hash, "response": response, "at": stamp(at)}
         )
+
+    # The stored answer is the submission's receipt; its `comment.id` says which comment it is about.
+    _FORGET = """
+    DELETE FROM idempotency_keys
+     WHERE json_extract(CAST(response AS TEXT), '$.comment.id') IN (SELECT CAST(value AS TEXT) FROM json_each(:ids))
+    RETURNING key
+    """
+
+    async def forget_answers(self, comment_ids: Sequence[int]) -> int:
+        ids = msgspec.json.encode([str(comment_id) for comment_id in comment_ids]).decode()
+        return len(list(await self._conn.execute_fetchall(self._FORGET, {"ids": ids})))

@@ -1,0 +1,48 @@
+"""An author's erasure: every comment posted with one email anonymised in place, the threads keeping their shape."""
+
+from __future__ import annotations
+
+from parley.domain.changes import move
+from parley.domain.errors import InvalidInput
+from parley.domain.identity import Hasher
+from parley.domain.ports import Store
+from parley.domain.records import Clock
+from parley.domain.submission import current_policy
+from parley.domain.transitions import Action
+
+
+class PrivacyService:
+    def __init__(self, store: Store, hasher: Hasher, clock: Clock) -> None:
+        self._store = store
+        self._hasher = hasher
+        self._clock = clock
+
+    async def purge(self, email: str, *, actor: str) -> int:
+        """Remove and anonymise every comment of this email, drop the flags on them and the stored first
+        answers that repeat them, and audit it with a count; returns how many comments there were.
+
+        Each comment moves to `removed` through the state machine, so counts stay right and a comment with
+        visible replies stays as a tombstone; a purged comment can never be restored."""
+        if "@" not in email or len(email) > 254:
+            raise InvalidInput("email", "must be an email address")
+        email_hash = self._hasher.email(email)
+        async with self._store.writing() as tx:
+            now = self._clock()
+            policy = await current_policy(tx)
+            comments = await tx.comments.by_email_hash(email_hash)
+            for comment in comments:
+                await tx.flags.delete_for(comment.id)
+                removed = await move(tx, comment, Action.PURGE, actor=actor, reason=None, policy=policy, at=now)
+                await tx.comments.anonymise(removed)
+            await tx.site.forget_answers([comment.id for comment in comments])
+            # The event counts what was erased and never says whose it was.
+            await tx.audit.append(
+                comment_id=None,
+                actor=actor,
+                action="purge",
+                from_status=None,
+                to_status=None,
+                reason=f"{len(comments)} comment(s) of one author anonymised",
+                at=now,
+            )
+        return len(comments)

@@ -1,0 +1,92 @@
+"""Flood control: per-address budgets for writes and for reads, counted by Litestar's rate-limit middleware."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from typing import Any
+
+from litestar import Litestar, Request
+from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.stores.memory import MemoryStore
+
+from parley.http.client import Network, resolve
+from parley.http.guards import moderator
+
+BUDGET = "rate_limit"
+"""The route `opt` key naming the budget a public endpoint draws on."""
+WRITES = {BUDGET: "writes"}
+READS = {BUDGET: "reads"}
+_SWEEP_SECONDS = 60.0
+
+
+def client_key(request: Request[Any, Any, Any], proxies: Sequence[Network]) -> str:
+    """Whom a budget belongs to: the resolved address; IPv6 by its /64, the block one subscriber is given."""
+    address = resolve(request, proxies).address
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)
+
+
+def _drawing_on(budget: str) -> Callable[[Request[Any, Any, Any]], Awaitable[bool]]:
+    async def applies(request: Request[Any, Any, Any]) -> bool:
+        if request.route_handler.opt.get(BUDGET) != budget:
+            return False
+        # A moderator's work is not a flood. A token that does not authenticate is no token: it pays like anyone.
+        return await moderator(request) is None
+
+    return applies
+
+
+def configs(*, writes_per_minute: int, reads_per_minute: int, proxies: Sequence[Network]) -> list[RateLimitConfig]:
+    """One limiter per budget that is switched on (a limit of 0 is off), each counting in its own store."""
+
+    def identify(request: Request[Any, Any, Any]) -> str:
+        return client_key(request, proxies)
+
+    return [
+        RateLimitConfig(
+            rate_limit=("minute", per_minute),
+            identifier_for_request=identify,
+            check_throttle_handler=_drawing_on(budget),
+            store=f"rate-limit-{budget}",
+        )
+        for budget, per_minute in (("writes", writes_per_minute), ("reads", reads_per_minute))
+        if per_minute > 0
+    ]
+
+
+def stores(limits: Sequence[RateLimitConfig]) -> dict[str, MemoryStore]:
+    """The app's stores for these limiters: in process memory, so each server worker counts on its own."""
+    return {limit.store: MemoryStore() for limit in limits}
+
+
+def sweeper(counters: Mapping[str, MemoryStore]) -> Callable[[Litestar], contextlib.AbstractAsyncContextManager[None]]:
+    """A lifespan that drops expired counters each minute: a memory store forgets only keys it is asked for again,
+    so without it a flood spread over many addresses would grow memory for as long as the process runs."""
+
+    @contextlib.asynccontextmanager
+    async def sweeping(_: Litestar) -> AsyncIterator[None]:
+        async def sweep() -> None:
+            while True:
+                await asyncio.sleep(_SWEEP_SECONDS)
+                for store in counters.values():
+                    await store.delete_expired()
+
+        task = asyncio.create_task(sweep())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    return sweeping

@@ -1,0 +1,194 @@
+"""Privacy: no public answer carries an email, an address or a hash; addresses are kept only hashed; purge."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar import Litestar
+
+from parley.app import Services
+from parley.cli import main
+from parley.domain.records import Role
+from parley.settings import Settings
+from tests import builders
+from tests.http.helpers import Client, connect, make_article, post, set_policy, thread
+
+SECRET_NAME = re.compile(r"email|address|(^|_)ip(_|$)|hash|token", re.IGNORECASE)
+ALLOWED = {"edit_token"}  # the receipt's, shown once to the author who just posted
+
+
+def _names(node: Any, components: dict[str, Any], seen: set[str]) -> set[str]:
+    """Every property name reachable from a piece of the document, following each $ref once."""
+    found: set[str] = set()
+    if isinstance(node, list):
+        for item in node:
+            found |= _names(item, components, seen)
+    elif isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.rsplit("/", 1)[-1] not in seen:
+            seen.add(ref.rsplit("/", 1)[-1])
+            found |= _names(components[ref.rsplit("/", 1)[-1]], components, seen)
+        if isinstance(node.get("properties"), dict):
+            found |= set(node["properties"])
+        for value in node.values():
+            found |= _names(value, components, seen)
+    return found
+
+
+def _response_properties(document: dict[str, Any], *, admin: bool) -> set[str]:
+    components = document["components"]["schemas"]
+    found: set[str] = set()
+    for path, operations in document["paths"].items():
+        if path.startswith("/api/v1/admin") != admin:
+            continue
+        for operation in operations.values():
+            for response in operation.get("responses", {}).values():
+                found |= _names(response, components, set())
+    return found
+
+
+async def test_no_public_response_schema_has_a_field_for_an_email_address_hash_or_token(client: Client) -> None:
+    document = (await client.get("/schema/openapi.json")).json()
+    public = _response_properties(document, admin=False)
+    assert {"edit_token", "body_html", "replies", "more_from_author"} <= public  # the walk reaches nested schemas
+    assert {name for name in public if SECRET_NAME.search(name)} == ALLOWED
+    assert "email" in _response_properties(document, admin=True)  # and it would see one if it were there
+
+
+async def test_a_real_thread_shows_no_email_hash_or_token_of_its_authors(
+    client: Client, services: Services, settings: Settings
+) -> None:
+    article = await make_article(services)
+    await set_policy(services, moderation="post", hold_words=("later",))
+    emails = ["ann@example.org", "bob@example.org", "cy@example.org"]
+    receipts = [(await post(client, article.slug, author_email=email)).json() for email in emails]
+    await post(client, article.slug, author_email="dee@example.org", parent_id=receipts[0]["comment"]["id"])
+    pending = await post(client, article.slug, author_email="eve@example.org", body="see you later")
+    own = pending.json()["edit_token"]
+    answers = [
+        await client.get("/api/v1/articles"),
+        await client.get(f"/api/v1/articles/{article.slug}"),
+        await client.get(f"/api/v1/comments/{receipts[0]['comment']['id']}"),
+        await client.get(f"/api/v1/counts?slug={article.slug}"),
+        await client.get(f"/api/v1/articles/{article.slug}/comments", headers={"X-Edit-Token": own}),
+        *[await client.get(f"/api/v1/articles/{article.slug}/comments?sort={sort}") for sort in ("newest", "top")],
+    ]
+    assert (await thread(client, article.slug))["count"] == 4
+    with sqlite3.connect(settings.database) as conn:
+        kept = [value for row in conn.execute(
+            "SELECT email_hash, address_hash, edit_token_hash, author_key FROM comments") for value in row]  # fmt: skip
+    assert len(kept) == 20
+    shown = "\n".join(answer.text + str(answer.headers) for answer in answers)
+    for secret in [*emails, "dee@example.org", "eve@example.org", "testclient", *kept]:
+        assert secret not in shown
+
+
+async def test_a_network_address_is_stored_only_as_a_keyed_hash(app_in_loop: Litestar, settings: Settings) -> None:
+    services: Services = app_in_loop.state.services
+    article = await make_article(services)
+    await set_policy(services, moderation="post")
+    _, secret = await services.tokens.create("desk", Role.MODERATOR)
+    async with connect(app_in_loop, "203.0.113.77") as reader, connect(app_in_loop) as desk:
+        receipt = (await reader.post(f"/api/v1/articles/{article.slug}/comments", json=builders.comment())).json()
+        flagged = await reader.post(f"/api/v1/comments/{receipt['comment']['id']}/flags", json={"reason": "spam"})
+        banned = await desk.post(
+            "/api/v1/admin/bans", json={"address": "203.0.113.78"}, headers={"Authorization": f"Bearer {secret}"}
+        )
+    assert (flagged.status_code, banned.status_code) == (202, 201)
+    with sqlite3.connect(settings.database) as conn:
+        dump = "\n".join(conn.iterdump())
+        (address_hash,) = conn.execute("SELECT address_hash FROM comments").fetchone()
+    assert len(address_hash) == 64
+    on_disk = b"".join(path.read_bytes() for path in Path(settings.database).parent.glob("parley.db*"))
+    for address in ("203.0.113.77", "203.0.113.78"):
+        assert address not in dump
+        assert address.encode() not in on_disk
+
+
+async def test_purge_anonymises_an_author_keeps_the_thread_shape_and_audits_a_count(
+    client: Client, services: Services, settings: Settings
+) -> None:
+    article = await make_article(services)
+    await set_policy(services, moderation="post")
+    _, secret = await services.tokens.create("desk", Role.ADMIN)
+    moderator = {"Authorization": f"Bearer {secret}"}
+    alice = {"author_name": "Alice Quill", "author_email": "alice@example.org", "author_url": "https://alice.example"}
+    first = (await post(client, article.slug, body="alice wrote this first", **alice)).json()["comment"]
+    reply = (await post(client, article.slug, parent_id=first["id"], body="bob answers")).json()["comment"]
+    second = (
+        await client.post(
+            f"/api/v1/articles/{article.slug}/comments",
+            json=builders.comment(body="alice again, alone", **alice),
+            headers={"Idempotency-Key": "alice-2"},
+        )
+    ).json()["comment"]
+    third = (await post(client, article.slug, body="alice, rejected", **alice)).json()["comment"]
+    await client.post(f"/api/v1/admin/comments/{third['id']}/moderate", json={"action": "reject"}, headers=moderator)
+    await client.post(f"/api/v1/comments/{first['id']}/flags", json={"reason": "abuse", "note": "rude"})
+    assert (await thread(client, article.slug))["count"] == 3
+
+    exit_code = await asyncio.to_thread(
+        main, ["purge", "--email", "Alice@Example.org", "--database", settings.database]
+    )
+
+    assert exit_code == 0
+    shown = await thread(client, article.slug)
+    assert shown["count"] == 1
+    assert [(node["id"], node["status"], node["author"], node["body_html"]) for node in shown["items"]] == [
+        (first["id"], "removed", None, None)
+    ]
+    assert [node["id"] for node in shown["items"][0]["replies"]] == [reply["id"]]
+    assert (await client.get(f"/api/v1/articles/{article.slug}")).json()["comments"]["count"] == 1
+    assert (await client.get(f"/api/v1/comments/{second['id']}")).status_code == 404
+    restore = await client.post(
+        f"/api/v1/admin/comments/{third['id']}/moderate", json={"action": "restore"}, headers=moderator
+    )
+    assert restore.status_code == 409
+    flagged = (await client.get("/api/v1/admin/queue?state=flagged", headers=moderator)).json()
+    assert flagged["items"] == []
+    audit = (await client.get("/api/v1/admin/audit?action=purge", headers=moderator)).json()["items"]
+    assert {event["actor"] for event in audit} == {"admin:cli"}
+    assert sorted(event["comment_id"] or "" for event in audit) == sorted(["", first["id"], second["id"], third["id"]])
+    assert "3 comment(s)" in next(event["reason"] for event in audit if event["comment_id"] is None)
+    with sqlite3.connect(settings.database) as conn:
+        dump = "\n".join(conn.iterdump())
+    on_disk = b"".join(path.read_bytes() for path in Path(settings.database).parent.glob("parley.db*"))
+    for trace in ("alice@example.org", "Alice Quill", "alice.example", "alice wrote this", "alice again", "rude"):
+        assert trace not in dump
+        assert trace.encode() not in on_disk
+    assert "bob answers" in dump
+
+
+async def test_purging_an_unknown_email_changes_nothing_but_is_audited(
+    client: Client, services: Services, settings: Settings
+) -> None:
+    article = await make_article(services)
+    await set_policy(services, moderation="post")
+    await post(client, article.slug, author_email="kept@example.org")
+    assert (
+        await asyncio.to_thread(main, ["purge", "--email", "nobody@example.org", "--database", settings.database]) == 0
+    )
+    assert (await thread(client, article.slug))["count"] == 1
+
+
+def test_purge_needs_an_email(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["purge", "--email", "not an email", "--database", settings.database]) == 1
+    assert capsys.readouterr().err.startswith("parley: error: email")
+
+
+@pytest.mark.parametrize("action", ["purge", "hold", "delete"])
+async def test_a_moderator_may_send_only_the_five_decisions(client: Client, services: Services, action: str) -> None:
+    article = await make_article(services)
+    comment = (await post(client, article.slug)).json()["comment"]
+    _, secret = await services.tokens.create("desk", Role.MODERATOR)
+    response = await client.post(
+        f"/api/v1/admin/comments/{comment['id']}/moderate",
+        json={"action": action},
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+    assert response.status_code == 422
