@@ -12,9 +12,8 @@ from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.logging import LoggingConfig
-from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
-from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.plugins.prometheus import PrometheusConfig
 
 from parley.domain.access import BanService, TokenService
 from parley.domain.articles import ArticleService
@@ -27,10 +26,27 @@ from parley.domain.threads import ThreadService
 from parley.http import admin, admin_site, articles, comments, errors, ops
 from parley.http.client import networks, resolve
 from parley.http.guards import COMPONENTS, provide_moderator
+from parley.http.openapi import ExactOpenAPIConfig, wire_types
 from parley.settings import Settings
 from parley.storage.sqlite.database import SqliteStore
 
 __version__ = "0.1.0"
+
+CONTROLLERS = (
+    articles.ArticlesController,
+    comments.ThreadController,
+    comments.CommentController,
+    comments.CountsController,
+    admin.QueueController,
+    admin.DecisionsController,
+    admin.AuditController,
+    admin_site.ArticlesAdminController,
+    admin_site.PolicyController,
+    admin_site.BansController,
+    ops.OpsController,
+    ops.MetricsController,
+)
+WIRE = wire_types(CONTROLLERS)
 
 
 class Services:
@@ -96,27 +112,14 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Litestar:
         middleware.insert(0, ops.access_logging)
 
     return Litestar(
-        route_handlers=[
-            articles.ArticlesController,
-            comments.ThreadController,
-            comments.CommentController,
-            comments.CountsController,
-            admin.QueueController,
-            admin.DecisionsController,
-            admin.AuditController,
-            admin_site.ArticlesAdminController,
-            admin_site.PolicyController,
-            admin_site.BansController,
-            ops.OpsController,
-            PrometheusController,
-        ],
+        route_handlers=list(CONTROLLERS),
         dependencies=dependencies,
         lifespan=[lifespan],
         plugins=[errors.plugin()],
         middleware=middleware,
         cors_config=CORSConfig(allow_origins=list(settings.cors_origins)) if settings.cors_origins else None,
         request_max_body_size=settings.max_body_bytes,
-        openapi_config=OpenAPIConfig(
+        openapi_config=ExactOpenAPIConfig(
             title="parley",
             version=__version__,
             description="Comments for news sites: articles, threads, 'Add yours', and moderation.",
@@ -124,6 +127,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Litestar:
             render_plugins=[ScalarRenderPlugin()],
             components=[COMPONENTS],
             create_examples=False,
+            wire=WIRE,
         ),
         logging_config=LoggingConfig(
             root={"level": "INFO", "handlers": ["queue_listener"]},

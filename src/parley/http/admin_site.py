@@ -42,7 +42,7 @@ class ArticlesAdminController(Controller):
         """Publish an article (or schedule it with a later `published_at`)."""
         return ArticleOut.from_view(await articles.create(data.to_draft(clock())))
 
-    @get("/{slug:str}", responses=problems(*AUTH, 404))
+    @get("/{slug:str}", responses=problems(*AUTH, 404, 422))
     async def read_article(self, slug: Slug, articles: NamedDependency[ArticleService]) -> ArticleOut:
         """An article as its editors see it, scheduled or not."""
         return ArticleOut.from_view(await articles.view(slug, editor=True))
