@@ -12,7 +12,7 @@ from litestar import Controller, Request, Response, get
 from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
 from litestar.enums import ScopeType
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import ClientException, HTTPException, ValidationException
 from litestar.handlers import BaseRouteHandler
 from litestar.params import SkipValidation
 from litestar.plugins.prometheus import PrometheusController
@@ -88,11 +88,13 @@ async def json_only(connection: ASGIConnection[Any, Any, Any, Any], handler: Bas
     if not raw:
         return
     try:
-        document = msgspec.json.decode(raw)
-    except msgspec.DecodeError:
-        return  # not JSON at all: Litestar answers it with its own 400
+        document = _integral(msgspec.json.decode(raw))
+    except (msgspec.DecodeError, UnicodeDecodeError) as error:
+        raise ClientException(detail=f"the body is not JSON: {error}") from None
+    except RecursionError:
+        raise ClientException(detail="the body nests arrays or objects too deeply") from None
     try:
-        msgspec.convert(_integral(document), body.annotation, strict=True)
+        msgspec.convert(document, body.annotation, strict=True)
     except msgspec.ValidationError as error:
         found = _WHERE.match(str(error))
         field, message = (found.group("field") or "body", found.group("message")) if found else ("body", str(error))
