@@ -15,8 +15,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from parley.domain.text import render_comment  # noqa: E402
-from tests.unit.markdown_corpus import PATHOLOGICAL  # noqa: E402
+from tests.unit.markdown_corpus import PATHOLOGICAL
+
+from parley.domain.text import render_comment
 
 
 def best_of(source: str, repeat: int) -> float:
