@@ -16,6 +16,9 @@ import httpx
 HOST = "127.0.0.1"
 PARLEY = Path(sys.executable).with_name("parley")
 """The command the package installs: the production serving path, not an in-process app."""
+ENV = {"PARLEY_HOST": HOST}
+"""Settings for every harness server. A harness drives one server from one address far harder than a reader
+could, so limits meant for the public (per-address rate limits) are the ones to lift here."""
 
 
 def free_port() -> int:
@@ -25,11 +28,11 @@ def free_port() -> int:
         return port
 
 
-def parley(*args: str, database: Path, env: dict[str, str] | None = None) -> str:
+def parley(*args: str, database: Path) -> str:
     """Run one `parley` command against `database`; its standard output."""
     done = subprocess.run(
         [str(PARLEY), *args, "--database", str(database)],
-        env={**os.environ, **(env or {})},
+        env={**os.environ, **ENV},
         capture_output=True,
         text=True,
         check=True,
@@ -46,11 +49,10 @@ def admin_token(database: Path) -> str:
 class Server:
     """`parley serve --database PATH --port N` started, stopped gracefully or killed with SIGKILL, and restarted."""
 
-    def __init__(self, database: Path, log: Path, *, env: dict[str, str] | None = None) -> None:
+    def __init__(self, database: Path, log: Path) -> None:
         self.database = database
         self.log = log
         self.port = free_port()
-        self.env = {**os.environ, "PARLEY_HOST": HOST, **(env or {})}
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -63,7 +65,7 @@ class Server:
         with self.log.open("ab") as sink:
             self._process = subprocess.Popen(
                 [str(PARLEY), "serve", "--database", str(self.database), "--port", str(self.port)],
-                env=self.env,
+                env={**os.environ, **ENV},
                 stdout=sink,
                 stderr=subprocess.STDOUT,
             )
