@@ -11,8 +11,7 @@ from litestar import Litestar, Request
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.logging import LoggingConfig
-from litestar.openapi import OpenAPIConfig
-from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.plugins.prometheus import PrometheusConfig
 
 from parley.domain.access import BanService, TokenService
 from parley.domain.articles import ArticleService
@@ -25,11 +24,28 @@ from parley.domain.threads import ThreadService
 from parley.http import admin, admin_site, articles, browsers, comments, docs, errors, limits, ops
 from parley.http.client import networks, resolve
 from parley.http.guards import COMPONENTS, provide_moderator
+from parley.http.openapi import ExactOpenAPIConfig, wire_types
 from parley.http.pages import PageCache, ThreadPages
 from parley.settings import Settings
 from parley.storage.sqlite.database import SqliteStore
 
 __version__ = "0.1.0"
+
+CONTROLLERS = (
+    articles.ArticlesController,
+    comments.ThreadController,
+    comments.CommentController,
+    comments.CountsController,
+    admin.QueueController,
+    admin.DecisionsController,
+    admin.AuditController,
+    admin_site.ArticlesAdminController,
+    admin_site.PolicyController,
+    admin_site.BansController,
+    ops.OpsController,
+    ops.MetricsController,
+)
+WIRE = wire_types(CONTROLLERS)
 
 
 class Services:
@@ -104,20 +120,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Litestar:
         middleware.insert(0, ops.access_logging)
 
     return Litestar(
-        route_handlers=[
-            articles.ArticlesController,
-            comments.ThreadController,
-            comments.CommentController,
-            comments.CountsController,
-            admin.QueueController,
-            admin.DecisionsController,
-            admin.AuditController,
-            admin_site.ArticlesAdminController,
-            admin_site.PolicyController,
-            admin_site.BansController,
-            ops.OpsController,
-            PrometheusController,
-        ],
+        route_handlers=list(CONTROLLERS),
         dependencies=dependencies,
         lifespan=[lifespan, limits.sweeper(counters)],
         stores=dict(counters),
@@ -127,7 +130,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Litestar:
         guards=[browsers.same_site_writes(settings.cors_origins)],
         before_send=[browsers.security_headers],
         request_max_body_size=settings.max_body_bytes,
-        openapi_config=OpenAPIConfig(
+        openapi_config=ExactOpenAPIConfig(
             title="parley",
             version=__version__,
             description="Comments for news sites: articles, threads, 'Add yours', and moderation.",
@@ -135,6 +138,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Litestar:
             render_plugins=[docs.SwaggerPage()],
             components=[COMPONENTS],
             create_examples=False,
+            wire=WIRE,
         ),
         logging_config=LoggingConfig(
             root={"level": "INFO", "handlers": ["queue_listener"]},

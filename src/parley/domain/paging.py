@@ -47,6 +47,10 @@ def encode(kind: str, key: int, item_id: int) -> str:
 _DECODER = msgspec.json.Decoder(Position)
 
 
+# A key is a score or a time in microseconds: any instant a datetime can hold.
+_KEYS = range(micros(datetime.min.replace(tzinfo=UTC)), micros(datetime.max.replace(tzinfo=UTC)) + 1)
+
+
 def decode(cursor: str, kind: str) -> Position:
     """The position a cursor names, or InvalidInput if it was not made by `encode` for this kind of list."""
     try:
@@ -54,6 +58,6 @@ def decode(cursor: str, kind: str) -> Position:
         position = _DECODER.decode(raw)
     except (binascii.Error, ValueError, msgspec.DecodeError):
         raise InvalidInput("cursor", "not a cursor this list gave out") from None
-    if position.kind != kind or not (0 <= position.id <= MAX_ID) or not (-MAX_ID <= position.key <= MAX_ID):
+    if position.kind != kind or not (0 <= position.id <= MAX_ID) or position.key not in _KEYS:
         raise InvalidInput("cursor", "not a cursor this list gave out")
     return position

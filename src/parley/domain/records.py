@@ -17,7 +17,9 @@ def utcnow() -> datetime:
 
 def stamp(moment: datetime) -> str:
     """RFC 3339 in UTC with microseconds: fixed width, so text order is time order."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    utc = moment.astimezone(UTC)
+    # strftime's %Y does not pad years before 1000 on every platform; the width must not depend on it.
+    return f"{utc.year:04d}" + utc.strftime("-%m-%dT%H:%M:%S.%fZ")
 
 
 class Status(StrEnum):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated
+from datetime import UTC, datetime
+from typing import Annotated, Any, ClassVar
 
 import msgspec
 
@@ -23,15 +23,32 @@ from parley.domain.records import (
     Status,
 )
 from parley.domain.transitions import ModeratorAction
-from parley.http.schemas import ID_PATTERN
+from parley.http.schemas import END, ID_PATTERN, SPACE
 
-SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+SLUG = rf"^[a-z0-9]+(?:-[a-z0-9]+)*{END}"
 Slug = Annotated[str, msgspec.Meta(min_length=1, max_length=120, pattern=SLUG)]
 Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=50, pattern=SLUG)]
 Reason = Annotated[str, msgspec.Meta(max_length=1000)]
-_ADDRESS = r"^[0-9A-Fa-f:.]{2,45}$"
-# A time without a zone names no moment; RFC 3339 requires one, and comparing it with ours would fail.
-Moment = Annotated[datetime, msgspec.Meta(tz=True, description="RFC 3339, with a time zone")]
+# About 8,000 words; with the other fields it still fits the default request limit (PARLEY_MAX_BODY_BYTES, 64 KiB).
+ArticleBody = Annotated[str, msgspec.Meta(min_length=1, max_length=50_000, description="Markdown")]
+_ADDRESS = rf"^[0-9A-Fa-f:.]{{2,45}}{END}"
+_EMAIL = rf"^[^@{SPACE}]+@[^@{SPACE}]+{END}"
+Address = Annotated[
+    str,
+    msgspec.Meta(pattern=_ADDRESS, extra_json_schema={"anyOf": [{"format": "ipv4"}, {"format": "ipv6"}]}),
+]
+# An instant needs its offset: a bare "2026-05-01T09:00:00" would be read in whatever zone the server runs in.
+Moment = Annotated[datetime, msgspec.Meta(tz=True)]
+
+
+def _in_utc(moment: datetime | None, field: str) -> None:
+    """An instant must have a reading in UTC: 0001-01-01T00:30:00+01:00 has none."""
+    if moment is None:
+        return
+    try:
+        moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{field} lies outside the years 1 to 9999 in UTC") from None
 
 
 class AuthorIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -43,12 +60,15 @@ class ArticleIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
     slug: Slug
     title: Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
     author: AuthorIn
-    body: Annotated[str, msgspec.Meta(min_length=1, max_length=200_000)]
+    body: ArticleBody
     published_at: Moment | None = None
     """When it appears to readers; absent means now. An article dated later stays hidden until then."""
     tags: Annotated[list[Tag], msgspec.Meta(max_length=20)] = []
     comments_open: bool = True
     moderation: ArticleModeration = ArticleModeration.INHERIT
+
+    def __post_init__(self) -> None:
+        _in_utc(self.published_at, "published_at")
 
     def to_draft(self, now: datetime) -> ArticleDraft:
         return ArticleDraft(
@@ -66,11 +86,14 @@ class ArticleIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
 class ArticlePatch(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     title: Annotated[str, msgspec.Meta(min_length=1, max_length=300)] | None = None
     author: AuthorIn | None = None
-    body: Annotated[str, msgspec.Meta(min_length=1, max_length=200_000)] | None = None
+    body: ArticleBody | None = None
     published_at: Moment | None = None
     tags: Annotated[list[Tag], msgspec.Meta(max_length=20)] | None = None
     comments_open: bool | None = None
     moderation: ArticleModeration | None = None
+
+    def __post_init__(self) -> None:
+        _in_utc(self.published_at, "published_at")
 
     def to_changes(self) -> ArticleChanges:
         return ArticleChanges(
@@ -224,10 +247,20 @@ class AuditOut(msgspec.Struct, frozen=True):
 class BanIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Ban by email, by network address, or both; at least one is required."""
 
-    email: Annotated[str, msgspec.Meta(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")] | None = None
-    address: Annotated[str, msgspec.Meta(pattern=_ADDRESS)] | None = None
+    schema_extra: ClassVar[dict[str, Any]] = {
+        "anyOf": [
+            {"required": ["email"], "properties": {"email": {"type": "string"}}},
+            {"required": ["address"], "properties": {"address": {"type": "string"}}},
+        ]
+    }
+
+    email: Annotated[str, msgspec.Meta(min_length=3, max_length=254, pattern=_EMAIL)] | None = None
+    address: Address | None = None
     reason: Reason | None = None
     expires_at: Moment | None = None
+
+    def __post_init__(self) -> None:
+        _in_utc(self.expires_at, "expires_at")
 
 
 class BanOut(msgspec.Struct, frozen=True, kw_only=True):

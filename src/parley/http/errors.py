@@ -102,6 +102,8 @@ def from_http(exc: HTTPException) -> ProblemDetailsException:
         detail = "; ".join(f"{item['field']}: {item['message']}" for item in fields)
         return _problem(422, detail, code="invalid_input", field_errors=fields)
     status = exc.status_code
+    if status >= 500:
+        log.error("framework error %d", status, exc_info=exc)
     detail = exc.detail if exc.detail and exc.detail != HTTPStatus(status).phrase else _DETAILS.get(status, "")
     headers = exc.headers
     if status == 429 and headers and "RateLimit-Reset" in headers:
@@ -141,11 +143,9 @@ def plugin() -> ProblemDetailsPlugin:
 def problems(*statuses: int) -> dict[int, ResponseSpec]:
     """OpenAPI entries for the error statuses an endpoint can answer.
 
-    Where input is validated (422), a request that cannot be read at all (400) is possible too; naming it here
-    replaces the entry Litestar adds by itself, which shows its own error shape rather than problem details.
+    400 is always among them: Litestar documents it for every handler with parameters, as its own JSON shape,
+    where parley answers a request it cannot parse (malformed JSON) with problem details like any other error.
     """
-    if 422 in statuses:
-        statuses = (400, *statuses)
     return {
         status: ResponseSpec(
             data_container=Problem,
@@ -153,5 +153,5 @@ def problems(*statuses: int) -> dict[int, ResponseSpec]:
             media_type="application/problem+json",
             generate_examples=False,
         )
-        for status in statuses
+        for status in sorted({400, *statuses})
     }

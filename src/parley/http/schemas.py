@@ -11,15 +11,20 @@ from parley.domain.records import ArticleSummary, ArticleView, FlagReason, Moder
 from parley.domain.submission import Draft
 from parley.domain.threads import ThreadPage
 
-ID_PATTERN = r"^[1-9][0-9]{0,15}$"
+# Wire patterns mean the same to msgspec (Python's `re`) and to OpenAPI tools (ECMA-262 regexes): no `$`, which
+# Python also matches before a final newline ("Ann\n" would pass as a name), and no `\s`, whose members differ.
+END = r"(?![\s\S])"
+SPACE = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+ID_PATTERN = rf"^[1-9][0-9]{{0,15}}{END}"
 # No control characters, no bidi overrides (they let a name spoof the text around it), not blank.
 _NOT_IN_NAME = r"\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069"
-_NAME = rf"^[^{_NOT_IN_NAME}]*[^\s{_NOT_IN_NAME}][^{_NOT_IN_NAME}]*$"
+_NAME = rf"^[^{_NOT_IN_NAME}]*[^{SPACE}{_NOT_IN_NAME}][^{_NOT_IN_NAME}]*{END}"
 # Tabs and newlines are text; other control characters are not.
 _NOT_IN_BODY = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
-_BODY = rf"^[^{_NOT_IN_BODY}]*[^\s{_NOT_IN_BODY}][^{_NOT_IN_BODY}]*$"
-_EMAIL = r"^$|^[^@\s\x00-\x1f\x7f]{1,64}@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$"
-_URL = r"^$|^[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#@\x00-\x1f\x7f]+(?:[/?#][^\s\x00-\x1f\x7f]*)?$"
+_BODY = rf"^[^{_NOT_IN_BODY}]*[^{SPACE}{_NOT_IN_BODY}][^{_NOT_IN_BODY}]*{END}"
+_NOT_IN_EMAIL = rf"@{SPACE}\x00-\x1f\x7f"
+_EMAIL = rf"^{END}|^[^{_NOT_IN_EMAIL}]{{1,64}}@[^{_NOT_IN_EMAIL}]+\.[^{_NOT_IN_EMAIL}]+{END}"
+_URL = rf"^{END}|^[Hh][Tt][Tt][Pp][Ss]?://[^{SPACE}/?#@\x00-\x1f\x7f]+(?:[/?#][^{SPACE}\x00-\x1f\x7f]*)?{END}"
 
 CommentId = Annotated[str, msgspec.Meta(pattern=ID_PATTERN, description="a comment id, as a string of digits")]
 AuthorName = Annotated[str, msgspec.Meta(min_length=1, max_length=80, pattern=_NAME)]

@@ -1,0 +1,118 @@
+"""A real parley server in its own process: `parley serve` on a free 127.0.0.1 port, ready when /readyz says so."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import TracebackType
+
+import httpx
+
+HOST = "127.0.0.1"
+PARLEY = Path(sys.executable).with_name("parley")
+"""The command the package installs: the production serving path, not an in-process app."""
+ENV = {"PARLEY_HOST": HOST, "PARLEY_WRITES_PER_MINUTE": "0", "PARLEY_READS_PER_MINUTE": "0"}
+"""Settings for every harness server. A harness drives one server from one address far harder than a reader
+could, so limits meant for the public (per-address rate limits) are the ones to lift here."""
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((HOST, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def parley(*args: str, database: Path) -> str:
+    """Run one `parley` command against `database`; its standard output."""
+    done = subprocess.run(
+        [str(PARLEY), *args, "--database", str(database)],
+        env={**os.environ, **ENV},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return done.stdout
+
+
+def admin_token(database: Path) -> str:
+    """A new admin token, as `parley token create` prints it: alone on the last line."""
+    return parley("token", "create", "--role", "admin", "--name", "harness", database=database).strip().splitlines()[-1]
+
+
+class Server:
+    """`parley serve --database PATH --port N` started, stopped gracefully or killed with SIGKILL, and restarted."""
+
+    def __init__(self, database: Path, log: Path) -> None:
+        self.database = database
+        self.log = log
+        self.port = free_port()
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def start(self, timeout: float = 30.0) -> Server:
+        """Start the process and wait until /readyz answers 200."""
+        assert self._process is None, "already running"
+        with self.log.open("ab") as sink:
+            self._process = subprocess.Popen(
+                [str(PARLEY), "serve", "--database", str(self.database), "--port", str(self.port)],
+                env={**os.environ, **ENV},
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise RuntimeError(f"parley serve exited with {self._process.returncode}; see {self.log}")
+            try:
+                if httpx.get(f"{self.url}/readyz", timeout=1.0).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                pass
+            time.sleep(0.05)
+        self.stop()
+        raise TimeoutError(f"parley serve did not become ready in {timeout}s; see {self.log}")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown handler, no last flush; what the database holds is what was committed."""
+        process = self._require()
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+        self._process = None
+
+    def stop(self) -> None:
+        """SIGTERM, as a service manager would send, then wait for the graceful shutdown."""
+        process = self._process
+        if process is None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+        self._process = None
+
+    def log_text(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def _require(self) -> subprocess.Popen[bytes]:
+        assert self._process is not None, "not running"
+        return self._process
+
+    def __enter__(self) -> Server:
+        return self.start()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.stop()

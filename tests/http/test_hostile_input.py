@@ -1,0 +1,208 @@
+"""Hostile input over HTTP: each gets a 4xx problem or a comment stored exactly as typed, never a 500."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from contextlib import closing
+from typing import Any
+
+import httpx
+import pytest
+
+from parley.app import Services, create_app
+from parley.domain import text
+from parley.settings import Settings
+from tests import builders
+from tests.http.helpers import Client, make_article, post, set_policy
+from tests.unit.markdown_corpus import PATHOLOGICAL
+from tests.unit.test_text import ALLOWED_TAGS, inspect
+from tests.unit.xss_corpus import PAYLOADS
+
+JSON = {"content-type": "application/json"}
+
+
+def stored(settings: Settings, comment_id: str) -> tuple[str, str, str]:
+    with closing(sqlite3.connect(settings.database)) as conn:
+        row: tuple[str, str, str] = conn.execute(
+            "SELECT author_name, body, status FROM comments WHERE id = ?", (int(comment_id),)
+        ).fetchone()
+    return row
+
+
+def assert_problem(response: Any, *statuses: int) -> None:
+    assert response.status_code in statuses, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_every_pathological_markdown_comment_is_stored_as_typed(
+    client: Client, services: Services, settings: Settings
+) -> None:
+    slug = (await make_article(services)).slug
+    for name, source in PATHOLOGICAL.items():
+        response = await post(client, slug, body=source)
+        assert response.status_code == 201, (name, response.text)
+        assert stored(settings, response.json()["comment"]["id"])[1] == source, name
+
+
+async def test_every_xss_payload_is_stored_as_typed_and_shown_harmless(
+    client: Client, services: Services, settings: Settings
+) -> None:
+    slug = (await make_article(services)).slug
+    for payload in PAYLOADS:
+        response = await post(client, slug, body=payload.replace("\x00", "").replace("\x0c", " "))
+        assert response.status_code == 201, (payload, response.text)
+        found = inspect(response.json()["comment"]["body_html"])
+        assert set(found.tags) <= ALLOWED_TAGS, payload
+        assert all(name != "href" or value.startswith("https://") for _tag, name, value in found.attributes), payload
+
+
+@pytest.mark.parametrize("override", ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2069"])
+async def test_bidi_controls_are_refused_in_names_and_kept_as_typed_in_bodies(
+    client: Client, services: Services, settings: Settings, override: str
+) -> None:
+    slug = (await make_article(services)).slug
+    assert_problem(await post(client, slug, author_name=f"Ann{override}nimda"), 422)
+    body = f"price: {override}001$ per month"
+    response = await post(client, slug, body=body)
+    assert response.status_code == 201, response.text
+    assert stored(settings, response.json()["comment"]["id"])[1] == body
+
+
+async def test_a_name_with_zero_width_joiners_is_kept_as_typed(
+    client: Client, services: Services, settings: Settings
+) -> None:
+    slug = (await make_article(services)).slug
+    name = "Family \U0001f468\u200d\U0001f469\u200d\U0001f467 and Ad\u200dmin"
+    response = await post(client, slug, author_name=name)
+    assert response.status_code == 201, response.text
+    assert response.json()["comment"]["author"]["name"] == name
+    assert stored(settings, response.json()["comment"]["id"])[0] == name
+
+
+@pytest.mark.parametrize("written", ["sp\u200bam", "ѕрам", "ｓｐａｍ", "s\u202epam", "SPÄM"])
+async def test_disguised_blocked_words_are_caught_and_the_poster_learns_nothing(
+    client: Client, services: Services, settings: Settings, written: str
+) -> None:
+    slug = (await make_article(services)).slug
+    await set_policy(services, moderation="post", block_words=("spam",))
+    response = await post(client, slug, body=f"cheap {written} here")
+    assert response.status_code == 201, response.text
+    assert response.json()["status"] == "pending"
+    assert stored(settings, response.json()["comment"]["id"])[2] == "spam"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"[" * 30_000 + b"]" * 30_000,
+        b'{"author_name": "a", "body": "b", "homepage": ' + b"[" * 30_000 + b"]" * 30_000 + b"}",
+        b'{"a": ' * 6_000 + b"1" + b"}" * 6_000,
+        b'{"author_name": "\xff\xfe", "body": "x"}',
+        b'{"author_name": "a", "body": "x\xc3"}',
+        b'{"author_name": "a", "body": "x", "parent_id": ' + b"9" * 400 + b"}",
+        b'{"author_name": "a", "body": "x", "parent_id": 1e400}',
+        b'{"author_name": "a", "body": "\\ud800"}',
+        b'{"author_name": "a", "body": "x"',
+        b"\x00\x01\x02",
+    ],
+)
+async def test_json_that_is_too_deep_too_large_or_not_utf8_is_a_4xx(
+    client: Client, services: Services, settings: Settings, raw: bytes
+) -> None:
+    slug = (await make_article(services)).slug
+    assert len(raw) < settings.max_body_bytes
+    assert_problem(await client.post(f"/api/v1/articles/{slug}/comments", content=raw, headers=JSON), 400, 422)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"author_name": "a", "body": "x", "parent_id": "9007199254740993"},
+        {"author_name": "a", "body": "x", "parent_id": "99999999999999999999"},
+        {"author_name": "a", "body": "x", "parent_id": 1.5},
+        {"author_name": "a", "body": "x", "parent_id": -1},
+        {"author_name": 12, "body": "x"},
+    ],
+)
+async def test_ids_out_of_range_or_of_the_wrong_type_are_4xx(
+    client: Client, services: Services, body: dict[str, Any]
+) -> None:
+    slug = (await make_article(services)).slug
+    assert_problem(await client.post(f"/api/v1/articles/{slug}/comments", json=body), 404, 422)
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["limit=-1", "limit=0", "limit=1.5", "limit=1e309", "limit=99999999999999999999999", "sort=%FF", "cursor=%FF%FE"],
+)
+async def test_query_numbers_out_of_range_and_undecodable_values_are_422(
+    client: Client, services: Services, query: str
+) -> None:
+    slug = (await make_article(services)).slug
+    assert_problem(await client.get(f"/api/v1/articles/{slug}/comments?{query}"), 422)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/articles/%FF%FE/comments",
+        "/api/v1/articles/%00",
+        "/api/v1/comments/%FF",
+        "/api/v1/comments/9007199254740992",
+        "/api/v1/comments/-5",
+        "/api/v1/comments/1.5",
+    ],
+)
+async def test_undecodable_or_out_of_range_paths_are_4xx(client: Client, path: str) -> None:
+    response = await client.get(path)
+    assert 400 <= response.status_code < 500, response.text
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("X-Edit-Token", b"\xff\xfe"), ("Authorization", b"Bearer \xff\xfe"), ("Idempotency-Key", b"\xc3\x28")],
+)
+async def test_headers_that_are_not_utf8_are_never_a_500(
+    client: Client, services: Services, name: str, value: bytes
+) -> None:
+    slug = (await make_article(services)).slug
+    url = f"/api/v1/articles/{slug}/comments"
+    reading = await client.get(url, headers={name: value})
+    writing = await client.post(url, json={"author_name": "a", "body": "b"}, headers={name: value})
+    admin = await client.get("/api/v1/admin/queue", headers={name: value})
+    assert all(response.status_code < 500 for response in (reading, writing, admin)), (reading, writing, admin)
+
+
+async def test_a_reader_is_answered_while_a_comment_is_being_rendered(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The render runs in a worker thread; here it is held there until a reader has had an answer.
+
+    The app is driven in this test's own event loop (AsyncTestClient would run it in another thread and wait for
+    each request to finish), so the reader and the writer really are in flight together.
+    """
+    started, release = threading.Event(), threading.Event()
+    render = text.render_comment
+
+    def held_render(source: str) -> str:
+        started.set()
+        release.wait(timeout=10)
+        return render(source)
+
+    monkeypatch.setattr(text, "render_comment", held_render)
+    app = create_app(settings)
+    transport = httpx.ASGITransport(app=app)
+    async with app.lifespan(), httpx.AsyncClient(transport=transport, base_url="http://parley") as http:
+        slug = (await app.state.services.articles.create(builders.article(), actor="test")).article.slug
+        url = f"/api/v1/articles/{slug}/comments"
+        posting = asyncio.create_task(
+            http.post(url, json={"author_name": "A", "body": PATHOLOGICAL["10,000 open brackets"]})
+        )
+        assert await asyncio.to_thread(started.wait, 5)
+        reader = await asyncio.wait_for(http.get(url), timeout=5)
+        assert reader.status_code == 200
+        assert not posting.done()
+        release.set()
+        assert (await posting).status_code == 201

@@ -1,0 +1,65 @@
+"""The OpenAPI document says what the server enforces: no looser (tools send what it allows), no stricter."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.http.helpers import Client
+
+
+@pytest.fixture
+async def document(client: Client) -> dict[str, Any]:
+    found: dict[str, Any] = (await client.get("/schema/openapi.json")).json()
+    return found
+
+
+def operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (method.upper(), path, operation)
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if isinstance(operation, dict) and "responses" in operation
+    ]
+
+
+def component(document: dict[str, Any], reference: dict[str, Any]) -> dict[str, Any]:
+    found: dict[str, Any] = document["components"]["schemas"][reference["$ref"].rsplit("/", 1)[1]]
+    return found
+
+
+async def test_every_error_answer_is_documented_as_problem_details(document: dict[str, Any]) -> None:
+    for method, path, operation in operations(document):
+        for status, response in operation["responses"].items():
+            if int(status) >= 400:
+                assert list(response["content"]) == ["application/problem+json"], (method, path, status)
+
+
+async def test_every_request_body_is_a_closed_object(document: dict[str, Any]) -> None:
+    bodies = [op["requestBody"] for _m, _p, op in operations(document) if "requestBody" in op]
+    assert len(bodies) >= 9
+    for body in bodies:
+        schema = component(document, body["content"]["application/json"]["schema"])
+        assert schema["additionalProperties"] is False, schema["title"]
+
+
+async def test_limits_on_list_items_and_instants_are_in_the_document(document: dict[str, Any]) -> None:
+    schemas = document["components"]["schemas"]
+    assert schemas["ArticleIn"]["properties"]["tags"]["items"]["pattern"].startswith("^[a-z0-9]")
+    assert schemas["BulkIn"]["properties"]["ids"]["items"]["pattern"].startswith("^[1-9]")
+    assert schemas["Policy"]["properties"]["hold_words"]["items"] == {
+        "type": "string",
+        "maxLength": 100,
+        "minLength": 1,
+    }
+    assert {"type": "string", "format": "date-time"} in schemas["ArticleIn"]["properties"]["published_at"]["anyOf"]
+
+
+async def test_a_ban_documents_that_it_needs_an_email_or_an_address(document: dict[str, Any]) -> None:
+    required = [branch["required"] for branch in document["components"]["schemas"]["BanIn"]["anyOf"]]
+    assert required == [["email"], ["address"]]
+
+
+async def test_metrics_are_documented_as_text(document: dict[str, Any]) -> None:
+    assert list(document["paths"]["/metrics"]["get"]["responses"]["200"]["content"]) == ["text/plain"]

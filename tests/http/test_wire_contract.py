@@ -1,0 +1,141 @@
+"""The wire contract holds both ways: bodies are read as strictly as the OpenAPI document describes them."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+from litestar.exceptions import InternalServerException
+
+from parley.app import Services
+from parley.domain.records import Role
+from parley.http import errors
+from tests.http.helpers import Client, make_article, post
+
+
+async def admin(services: Services) -> dict[str, str]:
+    _token, secret = await services.tokens.create("editor", Role.ADMIN)
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def article(**fields: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {"slug": "wire", "title": "Wire", "author": {"slug": "ed", "name": "Ed"}, "body": "Text"}
+    return values | fields
+
+
+def assert_refused(response: Any, field: str) -> None:
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert field in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("post", "/api/v1/admin/articles", article(moderation="sometimes")),
+        ("put", "/api/v1/admin/policy", {"moderation": "sometimes"}),
+    ],
+)
+async def test_a_bad_value_in_a_field_named_like_a_service_is_422_not_500(
+    client: Client, services: Services, method: str, path: str, body: dict[str, Any]
+) -> None:
+    response = await client.request(method, path, json=body, headers=await admin(services))
+    assert_refused(response, "moderation")
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/api/v1/admin/articles", article(comments_open=0), "comments_open"),
+        ("/api/v1/admin/articles", article(tags="news"), "tags"),
+        ("/api/v1/admin/bans", {"email": "a@example.org", "reason": 7}, "reason"),
+    ],
+)
+async def test_json_values_are_not_coerced_into_other_types(
+    client: Client, services: Services, path: str, body: dict[str, Any], field: str
+) -> None:
+    response = await client.post(path, json=body, headers=await admin(services))
+    assert_refused(response, field)
+
+
+async def test_a_number_string_is_not_a_number_but_a_whole_float_is_an_integer(
+    client: Client, services: Services
+) -> None:
+    headers = await admin(services)
+    assert_refused(await client.put("/api/v1/admin/policy", json={"max_links": "5"}, headers=headers), "max_links")
+    response = await client.put("/api/v1/admin/policy", json={"max_links": 5.0}, headers=headers)
+    assert response.status_code == 200, response.text
+    assert response.json()["max_links"] == 5
+
+
+@pytest.mark.parametrize("name", ["Ann\n", "Ann\r\n", "\x85", "\ufeff"])
+async def test_a_name_with_a_final_newline_or_only_spacing_is_refused(
+    client: Client, services: Services, name: str
+) -> None:
+    slug = (await make_article(services)).slug
+    assert_refused(await post(client, slug, author_name=name), "author_name")
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/api/v1/admin/articles", article(slug="wire\n"), "slug"),
+        ("/api/v1/admin/bans", {"email": "a@example.org\n"}, "email"),
+        ("/api/v1/admin/comments/moderate", {"ids": ["1\n"], "action": "approve"}, "ids"),
+    ],
+)
+async def test_patterns_end_where_the_text_ends(
+    client: Client, services: Services, path: str, body: dict[str, Any], field: str
+) -> None:
+    assert_refused(await client.post(path, json=body, headers=await admin(services)), field)
+
+
+async def test_an_article_from_before_the_year_1000_is_stored_and_paged(client: Client, services: Services) -> None:
+    headers = await admin(services)
+    for slug, when in (("old", "0780-04-22T22:48:22.302191Z"), ("older", "0120-01-01T00:00:00Z")):
+        created = await client.post(
+            "/api/v1/admin/articles", json=article(slug=slug, published_at=when), headers=headers
+        )
+        assert created.status_code == 201, created.text
+        assert created.json()["published_at"] == when
+    first = (await client.get("/api/v1/articles", params={"limit": 1, "author": "ed"})).json()
+    second = (
+        await client.get("/api/v1/articles", params={"limit": 1, "author": "ed", "cursor": first["next_cursor"]})
+    ).json()
+    assert [first["items"][0]["slug"], second["items"][0]["slug"]] == ["old", "older"]
+
+
+@pytest.mark.parametrize(
+    ("when", "field"),
+    [("2026-05-01T09:00:00", "published_at"), ("0001-01-01T00:30:00+01:00", "published_at")],
+)
+async def test_an_instant_needs_an_offset_and_a_reading_in_utc(
+    client: Client, services: Services, when: str, field: str
+) -> None:
+    response = await client.post(
+        "/api/v1/admin/articles", json=article(published_at=when), headers=await admin(services)
+    )
+    assert_refused(response, field)
+
+
+async def test_an_article_body_fits_in_one_request(client: Client, services: Services) -> None:
+    headers = await admin(services)
+    assert_refused(
+        await client.post("/api/v1/admin/articles", json=article(body="w" * 50_001), headers=headers), "body"
+    )
+    response = await client.post("/api/v1/admin/articles", json=article(body="w" * 50_000), headers=headers)
+    assert response.status_code == 201, response.text
+
+
+async def test_a_ban_needs_an_email_or_an_address(client: Client, services: Services) -> None:
+    assert_refused(
+        await client.post("/api/v1/admin/bans", json={"address": None}, headers=await admin(services)), "email"
+    )
+
+
+def test_a_framework_500_is_logged(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.ERROR, logger="parley.errors"):
+        problem = errors.from_http(InternalServerException())
+    assert problem.status_code == 500
+    assert any(record.exc_info for record in caplog.records)
