@@ -40,6 +40,7 @@ class Context:
     datasets: dict[str, tuple[list[str], bool]]
     start: Callable[..., Server]
     memo: dict[str, Load] = field(default_factory=dict)
+    page: Path | None = None  # parley's T200 page as served, for the cached-page ceiling
     running: list[Server] = field(default_factory=list)
 
     def dataset(self, name: str) -> dict[str, Path]:
@@ -62,10 +63,10 @@ class Context:
             argv = self._granian("parley.cli:app_from_env", port, workers)
         return self._up(self.start("parley", argv, port=port, env=env, ready_path="/healthz", logs=self.logs))
 
-    def hello(self) -> Server:
-        """The hello-world app on the same server, workers and flags as `parley serve` passes to uvicorn.run."""
+    def hello(self, page: Path) -> Server:
+        """The ceiling app on the same server, workers and flags as `parley serve` passes to uvicorn.run."""
         port, workers = self.args.port + 1, str(self.args.workers)
-        env = self.env(PYTHONPATH=str(BENCH))
+        env = self.env(PYTHONPATH=str(BENCH), BENCH_PAGE=str(page))
         if self.args.server == "uvicorn":
             argv = [str(self.venv / "bin" / "python"), "-m", "uvicorn", "--factory", "hello:create_app"]
             argv += ["--host", HOST, "--port", str(port), "--workers", workers, "--no-proxy-headers"]
@@ -100,13 +101,14 @@ class Context:
         for server in list(self.running):
             self.stop(server)
 
-    def load(self, server: Server, path: str, conns: int, **options: Any) -> Load:
-        """Warm up, measure with wrk, then wait until the server has finished what wrk left queued."""
+    def load(self, server: Server, path: str, conns: int, *, settle: bool = True, **options: Any) -> Load:
+        """Warm up, measure with wrk, then (unless the server stops next) let it finish what wrk left queued."""
         warm_request = options.pop("warm", {})
         warm(server.url(path), **warm_request)
         result = wrk(server.url(path), conns=conns, duration=self.args.duration, server=server,
                      log=self.logs / "wrk.log", **options)  # fmt: skip
-        wait_idle(server)
+        if settle:
+            wait_idle(server)
         return result
 
     def token(self, database: Path) -> str:
@@ -150,6 +152,19 @@ def get_json(url: str, headers: dict[str, str] | None = None, *, method: str = "
         return json.loads(response.read())
 
 
+def nodes(items: list[dict[str, Any]]) -> int:
+    return sum(1 + nodes(item.get("replies") or []) for item in items)
+
+
+def shape(url: str) -> str:
+    """How many comments an answer carries and how large it is: what a thread request costs depends on both."""
+    request = urllib.request.Request(url)  # noqa: S310
+    with urllib.request.urlopen(request, timeout=300) as response:  # noqa: S310 (127.0.0.1 only)
+        raw = response.read()
+    answer = json.loads(raw)
+    return f"{nodes(answer.get('items') or answer.get('replies') or []):,} comments, {len(raw) / 1000:,.0f} kB"
+
+
 def figures(load: Load | None) -> dict[str, Any] | None:
     if load is None:
         return None
@@ -173,6 +188,8 @@ def t200(ctx: Context) -> list[Row]:
     page = get_json(server.url(path_parley))
     if page["count"] != 200 or len(page["items"]) != 60 or page["next_cursor"] is not None:
         raise BenchError(f"parley's T200 page is not the whole thread: count {page['count']}")
+    our_shape = shape(server.url(path_parley))
+    save_page(ctx, server, path_parley)
     ours = {c: ctx.load(server, path_parley, c) for c in conns}
     for c in conns:
         ctx.memo[f"t200-{c}"] = ours[c]
@@ -182,20 +199,35 @@ def t200(ctx: Context) -> list[Row]:
     server = ctx.isso(files["isso"])
     if get_json(server.url(path_isso))["total_replies"] != 200:
         raise BenchError("Isso's T200 thread does not hold 200 comments")
-    theirs = {c: ctx.load(server, path_isso, c) for c in conns}
+    note = f"parley: {our_shape}; Isso: {shape(server.url(path_isso))}"
+    theirs = {c: ctx.load(server, path_isso, c, settle=c != conns[-1]) for c in conns}
     ctx.stop(server)
-    return [row("T200 whole thread", c, ours[c], theirs[c]) for c in conns]
+    return [row("T200 whole thread", c, ours[c], theirs[c], note if c == 1 else "") for c in conns]
+
+
+def save_page(ctx: Context, server: Server, path: str) -> None:
+    ctx.page = ctx.logs / "t200-page.json"
+    ctx.logs.mkdir(parents=True, exist_ok=True)
+    with urllib.request.urlopen(server.url(path), timeout=60) as response:  # noqa: S310 (127.0.0.1 only)
+        ctx.page.write_bytes(response.read())
 
 
 def ceiling(ctx: Context) -> list[Row]:
-    """A hello-world Litestar handler on parley's server settings: how close the T200 read comes to it."""
-    server = ctx.hello()
+    """Litestar handlers on parley's server settings, a tiny JSON and the T200 page pre-encoded: the limits."""
+    if ctx.page is None:
+        server = ctx.parley(ctx.dataset("t200")["parley"])
+        save_page(ctx, server, f"/api/v1/articles/{T200}/comments?limit=100")
+        ctx.stop(server)
+    assert ctx.page is not None
+    server = ctx.hello(ctx.page)
     rows = []
-    for c in (16, 64):
-        load = ctx.load(server, "/hello", c)
-        read = ctx.memo.get(f"t200-{c}")
-        note = "" if read is None else f"parley T200 = {100 * read.rps / load.rps:.0f} % of this"
-        rows.append(row("Ceiling: hello-world", c, load, None, note))
+    size = f"{ctx.page.stat().st_size / 1000:,.0f} kB"
+    for what, path in (("hello-world", "/hello"), (f"T200 page pre-encoded, {size}", "/page")):
+        for c in (16, 64):
+            load = ctx.load(server, path, c)
+            read = ctx.memo.get(f"t200-{c}")
+            note = "" if read is None else f"parley T200 = {100 * read.rps / load.rps:.0f} % of this"
+            rows.append(row(f"Ceiling: {what}", c, load, None, note))
     ctx.stop(server)
     return rows
 
@@ -213,20 +245,23 @@ def t5000(ctx: Context) -> list[Row]:
         if cursor is None:
             raise BenchError("the T5000 thread has fewer than 10 pages")
     tenth = f"{first}?{urlencode({'cursor': cursor})}"
+    shapes = [shape(server.url(first)), shape(server.url(tenth))]
     ours = ctx.load(server, first, c)
     ours_10 = ctx.load(server, tenth, c)
     ctx.stop(server)
     server = ctx.isso(files["isso"])
-    theirs = ctx.load(server, f"/?uri={isso_uri('bench-t5000')}&sort=oldest&offset=0&nested_limit=5", c)
+    embed = f"/?uri={isso_uri('bench-t5000')}&sort=oldest&offset=0&nested_limit=5"
+    shapes.append(shape(server.url(embed)))
+    theirs = ctx.load(server, embed, c, settle=False)
     ctx.stop(server)
     base = ctx.memo.get(f"t200-{c}")
 
     def versus(load: Load) -> str:
-        return "" if base is None else f"p50 = {load.p50_ms / base.p50_ms:.1f}x T200's at c={c}"
+        return "" if base is None else f"; p50 = {load.p50_ms / base.p50_ms:.1f}x T200's at c={c}"
 
     return [
-        row("T5000 first page / Isso embed", c, ours, theirs, versus(ours)),
-        row("T5000 10th page (parley only)", c, ours_10, None, versus(ours_10)),
+        row("T5000 first page / Isso embed", c, ours, theirs, f"parley: {shapes[0]}; Isso: {shapes[2]}{versus(ours)}"),
+        row("T5000 10th page (parley only)", c, ours_10, None, f"{shapes[1]}{versus(ours_10)}"),
     ]
 
 
@@ -250,7 +285,7 @@ def counts(ctx: Context) -> list[Row]:
         raise BenchError("Isso's counts are not 20 for each of the 50 threads")
     theirs = ctx.load(server, "/count", c, script=ISSO / "wrk" / "count.lua",
                       env={"URI_TEMPLATE": "/bench/bench-count-%d/", "COUNT_URIS": "50"},
-                      warm={"method": "POST", "body": body, "headers": headers})  # fmt: skip
+                      warm={"method": "POST", "body": body, "headers": headers}, settle=False)  # fmt: skip
     ctx.stop(server)
     return [row("Counts, 50 articles", c, ours, theirs)]
 

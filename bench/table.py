@@ -57,8 +57,10 @@ def _cells(load: dict[str, Any] | None) -> list[str]:
     if load is None:
         return ["—"] * 4
     flags = ""
+    if load["requests"] < 30:  # wrk counts only answers that came back within the run: few means a lower bound
+        flags += f" (n={load['requests']})"
     if load["bad"] or load["socket_errors"]:
-        flags = f" ⚠ {load['bad']} non-2xx, {load['socket_errors']} socket errors"
+        flags += f" ⚠ {load['bad']} non-2xx, {load['socket_errors']} socket errors"
     return [_num(load["rps"], 1 if load["rps"] < 100 else 0) + flags, _ms(load["p50_ms"]), _ms(load["p99_ms"]),
             _num(load["peak_mib"])]  # fmt: skip
 
@@ -102,6 +104,8 @@ def render(info: dict[str, Any], rows: list[dict[str, Any]]) -> str:
             lines.append(f"| {row['figure']} | {_num(row['small'], 1)} | {_num(row['large'], 1)} | {ratio} |")
         lines.append("")
     lines.append(
+        "(n=N): only N answers came back within the run; wrk counts no request still waiting at the end, so such "
+        "latencies are lower bounds.  "
         "peak MiB: the largest sum of RSS over the server's processes (master and workers), sampled from /proc "
         "every 100 ms while the load ran (shared pages count once per process)."
     )
