@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -43,12 +44,30 @@ def pip(python: Path, *packages: str) -> None:
         raise BenchError(f"pip install {' '.join(packages)} failed:\n{done.stderr}")
 
 
+def make_venv(path: Path) -> None:
+    """python3 -m venv; on Debian without ensurepip, install python3-venv first."""
+    if subprocess.run([sys.executable, "-m", "venv", str(path)], capture_output=True, check=False).returncode == 0:
+        return
+    if not shutil.which("apt-get"):
+        raise BenchError(f"{sys.executable} -m venv failed and there is no apt-get to install python3-venv")
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}-venv"
+    print(f"[setup] installing python3-venv ({version})", flush=True)
+    apt = ["apt-get", "install", "-y", "-qq", "python3-venv"]
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    if subprocess.run(apt, capture_output=True, env=env, check=False).returncode:
+        sh(["apt-get", "update", "-qq"], capture_output=True)
+        sh(apt, capture_output=True, env=env)
+    subprocess.run([*apt[:-1], version], capture_output=True, env=env, check=False)  # when not the default python3
+    shutil.rmtree(path, ignore_errors=True)
+    sh([sys.executable, "-m", "venv", str(path)])
+
+
 def setup(server: str, profile: bool) -> None:
     """bench/.venv-parley (this checkout, editable) and Isso's side; both idempotent."""
     python = PARLEY_VENV / "bin" / "python"
     if not python.exists():
         print(f"[setup] creating {PARLEY_VENV}", flush=True)
-        sh([sys.executable, "-m", "venv", str(PARLEY_VENV)])
+        make_venv(PARLEY_VENV)
     here = subprocess.run(
         [str(python), "-c", "import parley, pathlib; print(pathlib.Path(parley.__file__).resolve())"],
         capture_output=True,
@@ -66,7 +85,11 @@ def setup(server: str, profile: bool) -> None:
         if subprocess.run([str(python), "-c", f"import {module}"], capture_output=True, check=False).returncode:
             print(f"[setup] installing {package} into the bench venv", flush=True)
             pip(python, package)
-    sh(["bash", str(BENCH / "isso" / "setup.sh")], stdout=subprocess.DEVNULL)
+    sh(
+        ["bash", str(BENCH / "isso" / "setup.sh")],
+        stdout=subprocess.DEVNULL,
+        env={**os.environ, "PYTHON": sys.executable},
+    )
 
 
 def fingerprint(args: list[str]) -> str:
