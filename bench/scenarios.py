@@ -49,7 +49,9 @@ class Context:
 
     def env(self, **extra: str) -> dict[str, str]:
         env = {key: value for key, value in os.environ.items() if not key.startswith("PARLEY_")}
-        return {**env, "PARLEY_ACCESS_LOG": "false", **extra}
+        # One load generator on one address is not the public: per-address limits would measure the limiter.
+        limits = {"PARLEY_WRITES_PER_MINUTE": "0", "PARLEY_READS_PER_MINUTE": "0"}
+        return {**env, "PARLEY_ACCESS_LOG": "false", **limits, **extra}
 
     def parley(self, database: Path, *, synchronous: str = "FULL") -> Server:
         """parley the production way: `parley serve` (uvicorn), or the same app under --server granian."""

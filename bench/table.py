@@ -69,7 +69,7 @@ def render(info: dict[str, Any], rows: list[dict[str, Any]]) -> str:
     lines = [
         f"parley vs Isso 0.14 — {info['date']}, {info['cores']} cores ({info['cpu']}), {info['memory_gib']} GiB, "
         f"Linux {info['kernel']}, Python {info['python']}, parley {info['parley_commit']}",
-        f"parley: `parley serve --workers {info['workers']}` ({info['server']}), PARLEY_ACCESS_LOG=false; "
+        f"parley: `parley serve --workers {info['workers']}` ({info['server']}), PARLEY_ACCESS_LOG=false, per-address rate limits off; "
         f"Isso: gunicorn {info['workers']} sync workers. wrk {info['duration_s']:g} s per run (--latency, 1 s warm-up "
         f"before); wrk, the write client and the servers share the same {info['cores']} cores. Load average before: "
         f"{info['load_before']}. Full run took {info.get('minutes', '?')} min.",
