@@ -8,10 +8,10 @@ import pytest
 
 from parley.domain import tree
 from parley.domain.errors import AlreadyExists
-from parley.domain.paging import Sort
+from parley.domain.paging import Position, Sort
 from parley.domain.policy import Policy
 from parley.domain.ports import Store, Tx
-from parley.domain.records import Article, Author, Comment, FlagReason, NewComment, Role, Status
+from parley.domain.records import Article, Author, Comment, FlagReason, NewComment, Role, Status, ThreadRow
 from tests import builders
 
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
@@ -48,6 +48,12 @@ async def add_comment(tx: Tx, article: Article, parent: Comment | None = None, *
             rules=(),
         )
     )
+
+
+async def page(tx: Tx, article: Article, *, sort: Sort = Sort.OLDEST, limit: int = 10, budget: int = 1000,
+               own_id: int | None = None, after: Position | None = None) -> tuple[list[ThreadRow], bool]:  # fmt: skip
+    found = await tx.comments.thread(article.id, sort=sort, after=after, limit=limit, budget=budget, own_id=own_id)
+    return found.rows, found.more
 
 
 async def test_an_article_is_stored_and_found_by_slug(store: Store) -> None:
@@ -148,12 +154,12 @@ async def test_a_thread_page_is_one_ordered_list_of_roots_and_their_shown_replie
         await add_comment(tx, article, first, visible=False, body="pending reply")
         third = await add_comment(tx, article, body="third")
     async with store.reading() as tx:
-        rows, more = await tx.comments.thread(article.id, sort=Sort.OLDEST, after=None, limit=2, own_id=None)
+        rows, more = await page(tx, article, sort=Sort.OLDEST, limit=2, own_id=None)
     assert [r.id for r in rows] == [first.id, reply_to_first.id, second.id]
     assert more is True
     async with store.reading() as tx:
-        newest, more = await tx.comments.thread(article.id, sort=Sort.NEWEST, after=None, limit=10, own_id=None)
-        top, _ = await tx.comments.thread(article.id, sort=Sort.TOP, after=None, limit=1, own_id=None)
+        newest, more = await page(tx, article, sort=Sort.NEWEST, limit=10, own_id=None)
+        top, _ = await page(tx, article, sort=Sort.TOP, limit=1, own_id=None)
     assert [r.id for r in newest] == [third.id, second.id, first.id, reply_to_first.id]
     assert more is False
     assert [r.id for r in top] == [first.id, reply_to_first.id]
@@ -168,14 +174,14 @@ async def test_a_thread_keeps_a_hidden_parent_only_while_it_has_visible_replies(
             root, status=Status.REMOVED, previous_status=Status.APPROVED, visible=False, flagged=False
         )
     async with store.reading() as tx:
-        rows, _ = await tx.comments.thread(article.id, sort=Sort.OLDEST, after=None, limit=10, own_id=None)
+        rows, _ = await page(tx, article, sort=Sort.OLDEST, limit=10, own_id=None)
     assert [(r.id, bool(r.visible)) for r in rows] == [(root.id, False), (reply.id, True)]
     async with store.writing() as tx:
         await tx.comments.set_state(
             reply, status=Status.REMOVED, previous_status=Status.APPROVED, visible=False, flagged=False
         )
     async with store.reading() as tx:
-        rows, _ = await tx.comments.thread(article.id, sort=Sort.OLDEST, after=None, limit=10, own_id=None)
+        rows, _ = await page(tx, article, sort=Sort.OLDEST, limit=10, own_id=None)
     assert rows == []
 
 
@@ -184,8 +190,8 @@ async def test_the_authors_own_hidden_comment_joins_the_page(store: Store) -> No
     async with store.writing() as tx:
         own = await add_comment(tx, article, visible=False)
     async with store.reading() as tx:
-        assert (await tx.comments.thread(article.id, sort=Sort.OLDEST, after=None, limit=10, own_id=None))[0] == []
-        rows, _ = await tx.comments.thread(article.id, sort=Sort.OLDEST, after=None, limit=10, own_id=own.id)
+        assert (await page(tx, article, sort=Sort.OLDEST, limit=10, own_id=None))[0] == []
+        rows, _ = await page(tx, article, sort=Sort.OLDEST, limit=10, own_id=own.id)
     assert [r.id for r in rows] == [own.id]
 
 
@@ -207,7 +213,7 @@ async def test_a_failed_write_transaction_leaves_nothing_behind(store: Store) ->
             raise RuntimeError("boom")
     async with store.reading() as tx:
         assert (await tx.articles.by_id(article.id)).comment_count == 0
-        assert (await tx.comments.thread(article.id, sort=Sort.OLDEST, after=None, limit=10, own_id=None))[0] == []
+        assert (await page(tx, article, sort=Sort.OLDEST, limit=10, own_id=None))[0] == []
 
 
 async def test_duplicates_trust_and_pace_are_found_by_author(store: Store) -> None:
@@ -337,3 +343,40 @@ async def test_an_authors_comments_are_found_by_email_hash_and_anonymised_in_pla
         assert await tx.site.replay("k1") is None
         assert await tx.site.replay("k2") is not None
         assert (await tx.comments.get(reply.id)) == reply
+
+
+async def test_top_level_comments_join_a_page_while_their_replies_fit_the_budget(store: Store) -> None:
+    article = await add_article(store)
+    async with store.writing() as tx:
+        small = await add_comment(tx, article, body="small")
+        big = await add_comment(tx, article, body="big")
+        for i in range(3):
+            await add_comment(tx, article, big, body=f"reply {i}")
+        await add_comment(tx, article, body="last")
+    async with store.reading() as tx:
+        rows, more = await page(tx, article, budget=4)
+    assert [r.id for r in rows] == [small.id]
+    assert more is True
+    async with store.reading() as tx:
+        rows, _ = await page(tx, article, budget=5)
+    assert [r.parent_id for r in rows] == [None, None, big.id, big.id, big.id]
+
+
+async def test_a_first_top_level_comment_larger_than_the_budget_is_cut(store: Store) -> None:
+    article = await add_article(store)
+    async with store.writing() as tx:
+        big = await add_comment(tx, article, body="big")
+        replies = [await add_comment(tx, article, big, body=f"reply {i}") for i in range(5)]
+        await add_comment(tx, article, body="next")
+    async with store.reading() as tx:
+        found = await tx.comments.thread(article.id, sort=Sort.OLDEST, after=None, limit=10, budget=3, own_id=None)
+    assert [r.id for r in found.rows] == [big.id, replies[0].id, replies[1].id]
+    assert found.cut is True
+    assert found.more is True
+    async with store.reading() as tx:
+        rest, more = await tx.comments.replies(big, after=replies[1], budget=2)
+        last, done = await tx.comments.replies(big, after=replies[3], budget=2)
+    assert [r.id for r in rest] == [replies[2].id, replies[3].id]
+    assert more is True
+    assert [r.id for r in last] == [replies[4].id]
+    assert done is False

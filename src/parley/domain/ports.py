@@ -24,6 +24,7 @@ from parley.domain.records import (
     Role,
     Status,
     ThreadRow,
+    ThreadSlice,
     Token,
 )
 
@@ -85,9 +86,15 @@ class Comments(Protocol):
         at: datetime,
     ) -> Comment: ...
     async def thread(
-        self, article_id: int, *, sort: Sort, after: Position | None, limit: int, own_id: int | None
-    ) -> tuple[list[ThreadRow], bool]:
-        """One page of top-level comments with all their shown replies in thread order, and whether more follow."""
+        self, article_id: int, *, sort: Sort, after: Position | None, limit: int, budget: int, own_id: int | None
+    ) -> ThreadSlice:
+        """One page of top-level comments with their shown replies in thread order, at most `budget` rows.
+
+        Top-level comments join while their replies fit; the first always joins, cut after `budget` rows.
+        """
+
+    async def replies(self, parent: Comment, *, after: Comment | None, budget: int) -> tuple[list[ThreadRow], bool]:
+        """Shown comments below `parent` in thread order, after `after`, at most `budget`; and whether more follow."""
 
     async def queue(
         self, state: str, *, article_id: int | None, after: Position | None, limit: int

@@ -174,6 +174,14 @@ class ThreadRow(msgspec.Struct, array_like=True):
     edited_at: str | None
 
 
+class ThreadSlice(msgspec.Struct, frozen=True):
+    """A page of thread rows; `more` if top-level comments follow, `cut` if the first one's replies go on."""
+
+    rows: list[ThreadRow]
+    more: bool
+    cut: bool
+
+
 class Flag(msgspec.Struct, frozen=True, kw_only=True):
     comment_id: int
     reason: FlagReason

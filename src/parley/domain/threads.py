@@ -12,7 +12,7 @@ from parley.domain.errors import InvalidInput, NotFound
 from parley.domain.identity import Client, Hasher, token_hash
 from parley.domain.paging import Sort
 from parley.domain.ports import Store
-from parley.domain.records import Clock, FlagReason, Status, ThreadRow
+from parley.domain.records import Clock, Comment, FlagReason, Status, ThreadRow
 from parley.domain.submission import current_policy, own_node
 
 MAX_COUNT_SLUGS = 100
@@ -23,6 +23,36 @@ class ThreadPage(msgspec.Struct, kw_only=True):
     count: int
     items: list[tree.CommentNode]
     next_cursor: str | None
+
+
+class ReplyPage(msgspec.Struct, kw_only=True):
+    """More replies below one comment, in thread order; each item's `parent_id` says where it goes."""
+
+    comment: str
+    items: list[tree.CommentNode]
+    next_cursor: str | None
+
+
+DEFAULT_BUDGET = 250
+"""Comments in one page of a thread: a page costs the same however long the thread grows."""
+
+
+def _replies_kind(comment_id: int) -> str:
+    return f"replies:{comment_id}"
+
+
+def _last_below(rows: list[ThreadRow]) -> int:
+    """The last row of the first top-level comment's subtree on a page: where its replies go on."""
+    last = rows[0].id
+    for row in rows[1:]:
+        if row.parent_id is None:
+            break
+        last = row.id
+    return last
+
+
+def _shown(comment: Comment) -> bool:
+    return comment.visible or comment.visible_replies > 0
 
 
 def _cursor(sort: Sort, last: ThreadRow) -> str:
@@ -45,7 +75,14 @@ class ThreadService:
         return found
 
     async def page(
-        self, slug: str, *, sort: Sort, cursor: str | None, limit: int, edit_token: str | None = None
+        self,
+        slug: str,
+        *,
+        sort: Sort,
+        cursor: str | None,
+        limit: int,
+        budget: int = DEFAULT_BUDGET,
+        edit_token: str | None = None,
     ) -> tuple[ThreadPage, int]:
         """One page of top-level comments with their replies nested, in one query, and the article version it shows.
 
@@ -61,14 +98,38 @@ class ThreadService:
                 own = await tx.comments.by_token_hash(token_hash(edit_token))
                 if own is not None and own.article_id == article.id and own.status in (Status.PENDING, Status.SPAM):
                     own_id = own.id
-            rows, more = await tx.comments.thread(article.id, sort=sort, after=after, limit=limit, own_id=own_id)
-        items = tree.build(rows, own_id)
+            found = await tx.comments.thread(
+                article.id, sort=sort, after=after, limit=limit, budget=budget, own_id=own_id
+            )
+        items = tree.build(found.rows, own_id)
+        if found.cut:
+            first = items[0]
+            first.replies_cursor = paging.encode(_replies_kind(int(first.id)), 0, _last_below(found.rows))
         next_cursor = None
-        if more:
-            last_root = next(row for row in reversed(rows) if row.parent_id is None)
+        if found.more:
+            last_root = next(row for row in reversed(found.rows) if row.parent_id is None)
             next_cursor = _cursor(sort, last_root)
         page = ThreadPage(article=article.slug, count=article.comment_count, items=items, next_cursor=next_cursor)
         return page, article.version
+
+    async def replies(self, comment_id: int, *, cursor: str | None, budget: int = DEFAULT_BUDGET) -> ReplyPage:
+        """The shown replies below a comment, page by page, for threads whose pages show only the first ones."""
+        kind = _replies_kind(comment_id)
+        after_id = None if cursor is None else paging.decode(cursor, kind).id
+        now = self._clock()
+        async with self._store.reading() as tx:
+            parent = await tx.comments.get(comment_id)
+            article = None if parent is None else await tx.articles.by_id(parent.article_id)
+            if parent is None or article is None or article.published_at > now or not _shown(parent):
+                raise NotFound("comment", str(comment_id))
+            after = None
+            if after_id is not None:
+                after = await tx.comments.get(after_id)
+                if after is None or not after.path.startswith(parent.path + "."):
+                    raise InvalidInput("cursor", "not a cursor this list gave out")
+            rows, more = await tx.comments.replies(parent, after=after, budget=budget)
+        next_cursor = paging.encode(kind, 0, rows[-1].id) if more else None
+        return ReplyPage(comment=str(comment_id), items=tree.build(rows, below=comment_id), next_cursor=next_cursor)
 
     async def one(self, comment_id: int) -> tree.CommentNode:
         """A single visible comment, without its replies."""

@@ -41,8 +41,12 @@ class CommentAuthor(msgspec.Struct, frozen=True, omit_defaults=True):
     url: str | None = None
 
 
-class CommentNode(msgspec.Struct, kw_only=True):
-    """A comment as a reader sees it; tombstones carry neither author nor body."""
+class CommentNode(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """A comment as a reader sees it; tombstones carry neither author nor body.
+
+    `replies_cursor` appears only when a page shows the first of this comment's replies and the rest are
+    at `GET /api/v1/comments/{id}/replies?cursor=...`.
+    """
 
     id: str
     parent_id: str | None
@@ -54,6 +58,7 @@ class CommentNode(msgspec.Struct, kw_only=True):
     status: Status
     replies: list[CommentNode]
     reply_count: int
+    replies_cursor: str | None = None
 
 
 def node(row: ThreadRow, own: bool = False) -> CommentNode:
@@ -91,17 +96,21 @@ def _shown_to_author(status: Status) -> Status:
     return Status.PENDING if status in (Status.PENDING, Status.SPAM) else status
 
 
-def build(rows: list[ThreadRow], own_id: int | None = None) -> list[CommentNode]:
-    """Nest rows that arrive in thread order (each parent before its replies) under their parents."""
+def build(rows: list[ThreadRow], own_id: int | None = None, *, below: int | None = None) -> list[CommentNode]:
+    """Nest rows that arrive in thread order (each parent before its replies) under their parents.
+
+    For a thread page the top level is the comments without a parent; for a page of the replies `below` a
+    comment, it is every row whose parent is not on the page (its `parent_id` says where it belongs).
+    A row whose parent is missing from a thread page is the author's own view of a hidden branch: skipped.
+    """
     by_id: dict[int, CommentNode] = {}
-    roots: list[CommentNode] = []
+    top: list[CommentNode] = []
     for row in rows:
         item = node(row, row.id == own_id)
         by_id[row.id] = item
-        if row.parent_id is None:
-            roots.append(item)
-        else:
-            parent = by_id.get(row.parent_id)
-            if parent is not None:
-                parent.replies.append(item)
-    return roots
+        parent = None if row.parent_id is None else by_id.get(row.parent_id)
+        if parent is not None:
+            parent.replies.append(item)
+        elif row.parent_id is None or below is not None:
+            top.append(item)
+    return top

@@ -15,7 +15,7 @@ from parley.domain.errors import Forbidden
 from parley.domain.identity import Client
 from parley.domain.paging import MAX_ID, Sort
 from parley.domain.submission import Receipt, SubmissionService
-from parley.domain.threads import ThreadPage, ThreadService
+from parley.domain.threads import DEFAULT_BUDGET, ReplyPage, ThreadPage, ThreadService
 from parley.domain.tree import CommentNode
 from parley.http.errors import problems
 from parley.http.limits import READS, WRITES
@@ -24,6 +24,7 @@ from parley.http.pages import ThreadPages
 from parley.http.schemas import CommentEdit, CommentIn, Counts, Flagged, FlagIn
 
 Slug = Annotated[str, PathParameter(min_length=1, max_length=200)]
+MaxComments = Annotated[int, QueryParameter(ge=1, le=500, description="most comments in one page, replies included")]
 CommentIdPath = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 EditToken = Annotated[
     str | None,
@@ -60,10 +61,22 @@ class ThreadController(Controller):
         sort: Annotated[Sort, QueryParameter()] = Sort.OLDEST,
         limit: Annotated[int, QueryParameter(ge=1, le=100, description="top-level comments per page")] = 50,
         cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+        max_comments: MaxComments = DEFAULT_BUDGET,
     ) -> Response[ThreadPage]:
-        """The visible thread as a tree; a removed comment with visible replies stays as a tombstone."""
+        """The visible thread as a tree; a removed comment with visible replies stays as a tombstone.
+
+        A page holds up to `limit` top-level comments with their replies, and at most `max_comments` comments
+        in all: top-level comments whose replies would not fit start the next page. A first top-level comment
+        with more replies than fit shows the first of them and a `replies_cursor` for the rest.
+        """
         response = await pages.read(
-            slug, sort=sort, cursor=cursor, limit=limit, edit_token=edit_token, if_none_match=if_none_match
+            slug,
+            sort=sort,
+            cursor=cursor,
+            limit=limit,
+            budget=max_comments,
+            edit_token=edit_token,
+            if_none_match=if_none_match,
         )
         return cast("Response[ThreadPage]", response)
 
@@ -94,6 +107,17 @@ class CommentController(Controller):
     async def get_comment(self, comment_id: CommentIdPath, threads: NamedDependency[ThreadService]) -> CommentNode:
         """One visible comment (its replies are in the thread)."""
         return await threads.one(comment_id)
+
+    @get("/replies", responses=problems(404, 422, 429))
+    async def more_replies(
+        self,
+        comment_id: CommentIdPath,
+        threads: NamedDependency[ThreadService],
+        cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+        max_comments: MaxComments = DEFAULT_BUDGET,
+    ) -> ReplyPage:
+        """The replies below a comment in thread order, page by page: where a thread page's `replies_cursor` leads."""
+        return await threads.replies(comment_id, cursor=cursor, budget=max_comments)
 
     @patch(guards=[json_only], responses=problems(403, 404, 409, 413, 415, 422, 429), opt=WRITES)
     async def edit_comment(

@@ -75,21 +75,24 @@ class ThreadPages:
         sort: Sort,
         cursor: str | None,
         limit: int,
+        budget: int,
         edit_token: str | None,
         if_none_match: str | None,
     ) -> Response[bytes]:
         """A cached page, a 304 for an unchanged ETag, or, for an author's own view, a private fresh page."""
         if edit_token:
-            own_view, _ = await self._threads.page(slug, sort=sort, cursor=cursor, limit=limit, edit_token=edit_token)
+            own_view, _ = await self._threads.page(
+                slug, sort=sort, cursor=cursor, limit=limit, budget=budget, edit_token=edit_token
+            )
             return _response(_ENCODER.encode(own_view), HTTP_200_OK, _PRIVATE)
         article_id, version = await self._threads.version(slug)
         tag = etag(article_id, version)
         if not_modified(tag, if_none_match):
             return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers={"ETag": tag, **_PUBLIC})
-        key = (slug, sort, cursor, limit)
+        key = (slug, sort, cursor, limit, budget)
         body = self._cache.get(key, version)
         if body is None:
-            page, version = await self._threads.page(slug, sort=sort, cursor=cursor, limit=limit)
+            page, version = await self._threads.page(slug, sort=sort, cursor=cursor, limit=limit, budget=budget)
             body = _ENCODER.encode(page)
             self._cache.put(key, version, body)
             tag = etag(article_id, version)

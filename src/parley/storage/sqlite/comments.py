@@ -10,7 +10,7 @@ import msgspec
 
 from parley.domain import tree
 from parley.domain.paging import Position, Sort
-from parley.domain.records import Comment, NewComment, QueueItem, Status, ThreadRow, stamp
+from parley.domain.records import Comment, NewComment, QueueItem, Status, ThreadRow, ThreadSlice, stamp
 from parley.storage.sqlite import queue
 from parley.storage.sqlite.conn import Conn
 from parley.storage.sqlite.rows import COLUMNS, comment
@@ -29,26 +29,48 @@ _ROOT_AFTER = {
 }
 
 
+_SHOWN_C = "(c.visible = 1 OR c.visible_replies > 0 OR c.id = :own_id)"
+_THREAD_COLUMNS = """c.id, c.parent_id, c.depth, c.status, c.visible, c.visible_replies, c.author_name, c.author_url,
+           c.body_html, c.created_at, c.edited_at"""
+
+
 def _thread_sql(sort: Sort, own: bool) -> str:
-    """The page query: the page's roots (LIMIT + 1 to learn if more follow), then their shown subtrees."""
+    """The page query, one statement: the page's roots, then their shown subtrees in thread order.
+
+    Roots join the page while their subtrees (1 + visible replies each) fit in :budget; the first root always
+    joins, and if its subtree alone is larger it is cut after :budget rows (`cut`), its rest left to the
+    replies endpoint. One candidate beyond the page comes back as a bare row: the sign that more follow.
+    """
     roots = f"article_id = :article_id AND parent_id IS NULL AND {_SHOWN}"
     if own:  # the author's own pending root joins the page in its place
         roots = f"article_id = :article_id AND parent_id IS NULL AND ({_SHOWN} OR id = :own_id)"
     return f"""
-    WITH page AS (
+    WITH candidates AS (
         SELECT id, visible_replies AS score FROM comments
          WHERE {roots} AND (:after_id IS NULL OR {_ROOT_AFTER[sort]})
          ORDER BY {_ROOT_ORDER[sort]}
          LIMIT :limit + 1
     ), ranked AS (
-        SELECT id, row_number() OVER (ORDER BY {_ROOT_ORDER[sort]}) AS rank FROM page
+        SELECT id, score, row_number() OVER w AS rank,
+               coalesce(sum(1 + score) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
+          FROM candidates
+        WINDOW w AS (ORDER BY {_ROOT_ORDER[sort]})
+    ), page AS (
+        SELECT id, rank, rank <= :limit AND (rank = 1 OR before + 1 + score <= :budget) AS fits FROM ranked
+    ), cut AS (
+        SELECT c.path FROM comments c
+         WHERE c.root_id = (SELECT id FROM page WHERE rank = 1) AND {_SHOWN_C}
+         ORDER BY c.path
+         LIMIT 1 OFFSET :budget - 1
     )
-    SELECT c.id, c.parent_id, c.depth, c.status, c.visible, c.visible_replies, c.author_name, c.author_url,
-           c.body_html, c.created_at, c.edited_at, ranked.rank
-      FROM ranked JOIN comments c ON c.root_id = ranked.id
-     WHERE (c.visible = 1 OR c.visible_replies > 0 OR c.id = :own_id)
-       AND (ranked.rank <= :limit OR c.id = ranked.id)
-     ORDER BY ranked.rank, c.path
+    SELECT {_THREAD_COLUMNS}, page.fits,
+           EXISTS (SELECT 1 FROM comments c, cut
+                    WHERE c.root_id = (SELECT id FROM page WHERE rank = 1) AND {_SHOWN_C} AND c.path > cut.path)
+      FROM page JOIN comments c ON c.root_id = page.id
+     WHERE {_SHOWN_C}
+       AND (page.fits OR c.id = page.id)
+       AND (page.rank > 1 OR NOT EXISTS (SELECT 1 FROM cut) OR c.path <= (SELECT path FROM cut))
+     ORDER BY page.rank, c.path
     """
 
 
@@ -235,18 +257,38 @@ class SqliteComments:
         return msgspec.structs.replace(comment, body=body, body_html=body_html, rules=rules, edited_at=at)
 
     async def thread(
-        self, article_id: int, *, sort: Sort, after: Position | None, limit: int, own_id: int | None
-    ) -> tuple[list[ThreadRow], bool]:
+        self, article_id: int, *, sort: Sort, after: Position | None, limit: int, budget: int, own_id: int | None
+    ) -> ThreadSlice:
         params = {
             "article_id": article_id,
             "after_id": None if after is None else after.id,
             "after_key": None if after is None else after.key,
             "limit": limit,
+            "budget": budget,
             "own_id": own_id,
         }
         rows = list(await self._conn.execute_fetchall(_THREAD[sort, own_id is not None], params))
-        page = [ThreadRow(*row[:11]) for row in rows if row[11] <= limit]
-        return page, len(page) < len(rows)
+        page = [ThreadRow(*row[:11]) for row in rows if row[11]]
+        return ThreadSlice(page, more=len(page) < len(rows), cut=bool(rows and rows[0][12]))
+
+    _REPLIES = f"""
+    SELECT {_THREAD_COLUMNS} FROM comments c
+     WHERE c.root_id = :root_id AND c.path > :after_path AND c.path < :end_path AND {_SHOWN_C}
+     ORDER BY c.path
+     LIMIT :budget + 1
+    """
+
+    async def replies(self, parent: Comment, *, after: Comment | None, budget: int) -> tuple[list[ThreadRow], bool]:
+        # Descendants share their ancestor's path as a prefix followed by '.', and '/' sorts right after '.'.
+        params = {
+            "root_id": tree.root_of(parent.path),
+            "after_path": parent.path if after is None else after.path,
+            "end_path": parent.path + "/",
+            "budget": budget,
+            "own_id": None,
+        }
+        rows = [ThreadRow(*row) for row in await self._conn.execute_fetchall(self._REPLIES, params)]
+        return rows[:budget], len(rows) > budget
 
     async def queue(self, state: str, *, article_id: int | None, after: Position | None, limit: int) -> list[QueueItem]:
         return await queue.page(self._conn, state, article_id=article_id, after=after, limit=limit)

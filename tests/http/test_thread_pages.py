@@ -1,0 +1,93 @@
+"""A page of a thread costs the same however long the thread grows: a comment budget, and more replies on demand."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from parley.app import Services
+from tests.http.helpers import Client, make_article, post, thread
+
+
+async def make_thread(client: Client, slug: str, shape: list[int]) -> list[str]:
+    """Top-level comments with the given numbers of direct replies; their ids."""
+    roots = []
+    for n, replies in enumerate(shape):
+        root = (await post(client, slug, body=f"root {n}")).json()["comment"]["id"]
+        roots.append(root)
+        for i in range(replies):
+            await post(client, slug, body=f"reply {n}.{i}", parent_id=root)
+    return roots
+
+
+def flat(nodes: list[dict[str, Any]]) -> list[str]:
+    return [id_ for node in nodes for id_ in [node["id"], *flat(node["replies"])]]
+
+
+async def test_pages_hold_at_most_max_comments_and_walk_every_comment_once(client: Client, services: Services) -> None:
+    article = await make_article(services)
+    await make_thread(client, article.slug, [2, 0, 3, 1, 0, 4])
+    seen: list[str] = []
+    cursor = None
+    while True:
+        page = await thread(client, article.slug, max_comments=5, **({"cursor": cursor} if cursor else {}))
+        assert 0 < len(flat(page["items"])) <= 5
+        seen += flat(page["items"])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert len(seen) == len(set(seen)) == 16
+
+
+async def test_a_whole_small_thread_fits_the_default_page(client: Client, services: Services) -> None:
+    article = await make_article(services)
+    await make_thread(client, article.slug, [3] * 10)
+    page = await thread(client, article.slug)
+    assert len(flat(page["items"])) == 40
+    assert page["next_cursor"] is None
+    assert all("replies_cursor" not in node for node in page["items"])
+
+
+async def test_a_comment_with_more_replies_than_fit_leads_to_the_rest(client: Client, services: Services) -> None:
+    article = await make_article(services)
+    (big, after) = await make_thread(client, article.slug, [7, 0])
+    page = await thread(client, article.slug, max_comments=3)
+    (first,) = page["items"]
+    assert first["id"] == big
+    assert len(flat([first])) == 3
+    assert first["reply_count"] == 7
+    rest: list[str] = []
+    cursor = first["replies_cursor"]
+    while cursor:
+        more = (
+            await client.get(f"/api/v1/comments/{big}/replies", params={"cursor": cursor, "max_comments": 2})
+        ).json()
+        assert more["comment"] == big
+        assert all(item["parent_id"] == big for item in more["items"])
+        rest += flat(more["items"])
+        cursor = more["next_cursor"]
+    assert len(set(flat([first])[1:] + rest)) == 7
+    following = await thread(client, article.slug, max_comments=3, cursor=page["next_cursor"])
+    assert [node["id"] for node in following["items"]] == [after]
+
+
+async def test_replies_of_a_comment_nest_below_it_from_the_start(client: Client, services: Services) -> None:
+    article = await make_article(services)
+    root = (await post(client, article.slug, body="root")).json()["comment"]["id"]
+    reply = (await post(client, article.slug, body="reply", parent_id=root)).json()["comment"]["id"]
+    deeper = (await post(client, article.slug, body="deeper", parent_id=reply)).json()["comment"]["id"]
+    answer = (await client.get(f"/api/v1/comments/{root}/replies")).json()
+    assert [node["id"] for node in answer["items"]] == [reply]
+    assert [node["id"] for node in answer["items"][0]["replies"]] == [deeper]
+    assert answer["next_cursor"] is None
+
+
+async def test_replies_of_an_unknown_comment_or_with_a_foreign_cursor_are_refused(
+    client: Client, services: Services
+) -> None:
+    article = await make_article(services)
+    root = (await post(client, article.slug)).json()["comment"]["id"]
+    other = (await post(client, article.slug)).json()["comment"]["id"]
+    assert (await client.get("/api/v1/comments/987654/replies")).status_code == 404
+    foreign = (await thread(client, article.slug, limit=1))["next_cursor"]
+    assert (await client.get(f"/api/v1/comments/{root}/replies", params={"cursor": foreign})).status_code == 422
+    assert (await client.get(f"/api/v1/comments/{other}/replies", params={"max_comments": 0})).status_code == 422
