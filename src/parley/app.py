@@ -25,7 +25,7 @@ from parley.http import admin, admin_site, articles, browsers, comments, docs, e
 from parley.http.client import networks, resolve
 from parley.http.guards import COMPONENTS, provide_moderator
 from parley.http.openapi import ExactOpenAPIConfig, wire_types
-from parley.http.pages import PageCache, ThreadPages
+from parley.http.pages import PageCache, ThreadPages, serving_cached
 from parley.settings import Settings
 from parley.storage.sqlite.database import SqliteStore
 
@@ -116,6 +116,8 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Litestar:
     counters = limits.stores(throttles)
     middleware: list[Any] = [PrometheusConfig(app_name="parley", prefix="parley", group_path=True).middleware]
     middleware += [throttle.middleware for throttle in throttles]
+    middleware.append(browsers.same_site_writes(settings.cors_origins))
+    middleware.append(serving_cached(lambda scope: scope["litestar_app"].state.services.thread_pages))
     if settings.access_log:
         middleware.insert(0, ops.access_logging)
 
@@ -127,7 +129,6 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Litestar:
         plugins=[errors.plugin()],
         middleware=middleware,
         cors_config=browsers.cors(settings.cors_origins),
-        guards=[browsers.same_site_writes(settings.cors_origins)],
         before_send=[browsers.security_headers],
         request_max_body_size=settings.max_body_bytes,
         openapi_config=ExactOpenAPIConfig(

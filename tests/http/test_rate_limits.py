@@ -193,3 +193,12 @@ def test_every_public_api_endpoint_draws_on_a_budget(app_in_loop: Litestar) -> N
 def test_the_default_limits_are_on() -> None:
     defaults = Settings()
     assert (defaults.writes_per_minute, defaults.reads_per_minute) == (10, 600)
+
+
+async def test_a_thread_served_from_the_page_cache_still_draws_on_the_read_budget(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    article = await make_article(services)
+    url = f"/api/v1/articles/{article.slug}/comments"
+    answers = [await client.get(url) for _ in range(READS + 1)]
+    assert [answer.status_code for answer in answers] == [200] * READS + [429]

@@ -62,3 +62,25 @@ async def test_a_view_with_an_edit_token_is_private_and_not_cached(client: Clien
     assert "etag" not in response.headers
     public = await client.get(f"/api/v1/articles/{article.slug}/comments")
     assert public.headers["vary"] == "X-Edit-Token"
+
+
+async def test_a_page_from_the_cache_is_the_page_the_handler_gave(client: Client, services: Services) -> None:
+    article = await make_article(services)
+    await post(client, article.slug, body="hello")
+    url = f"/api/v1/articles/{article.slug}/comments?limit=10"
+    first = await client.get(url)
+    again = await client.get(url)
+    assert again.content == first.content
+    for name in ("etag", "cache-control", "vary", "content-type", "x-content-type-options", "content-security-policy"):
+        assert again.headers[name] == first.headers[name], name
+    unchanged = await client.get(url, headers={"If-None-Match": first.headers["etag"]})
+    assert unchanged.status_code == 304
+    assert "content-type" not in unchanged.headers
+
+
+async def test_a_bad_query_is_refused_even_after_good_ones_were_cached(client: Client, services: Services) -> None:
+    article = await make_article(services)
+    url = f"/api/v1/articles/{article.slug}/comments"
+    assert (await client.get(url, params={"limit": 5})).status_code == 200
+    assert (await client.get(url, params={"limit": 5})).status_code == 200
+    assert (await client.get(url, params={"limit": 500})).status_code == 422

@@ -17,9 +17,8 @@ def utcnow() -> datetime:
 
 def stamp(moment: datetime) -> str:
     """RFC 3339 in UTC with microseconds: fixed width, so text order is time order."""
-    utc = moment.astimezone(UTC)
-    # strftime's %Y does not pad years before 1000 on every platform; the width must not depend on it.
-    return f"{utc.year:04d}" + utc.strftime("-%m-%dT%H:%M:%S.%fZ")
+    # isoformat pads the year to four digits (strftime's %Y does not everywhere) and is several times faster.
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 class Status(StrEnum):

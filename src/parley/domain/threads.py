@@ -69,10 +69,13 @@ class ThreadService:
 
     async def version(self, slug: str) -> tuple[int, int]:
         """The article's id and change counter: every change to it or its thread bumps the counter."""
-        found = await self._store.article_version(slug, now=self._clock())
+        found = await self.known_version(slug)
         if found is None:
             raise NotFound("article", slug)
         return found
+
+    async def known_version(self, slug: str) -> tuple[int, int] | None:
+        return await self._store.article_version(slug, now=self._clock())
 
     async def page(
         self,

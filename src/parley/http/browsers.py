@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
 
 from litestar.config.cors import CORSConfig
-from litestar.connection import ASGIConnection
-from litestar.datastructures import MutableScopeHeaders
+from litestar.datastructures import Headers
+from litestar.enums import ScopeType
 from litestar.exceptions import PermissionDeniedException
-from litestar.handlers import BaseRouteHandler
-from litestar.types import Guard, Message, Scope
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from parley.http import docs
 
@@ -42,28 +40,45 @@ def cors(origins: Iterable[str]) -> CORSConfig | None:
     )
 
 
-def same_site_writes(origins: Iterable[str]) -> Guard:
+def same_site_writes(origins: Iterable[str]) -> Callable[[ASGIApp], ASGIApp]:
     """A write a browser marks cross-site must come from an allowed origin: another site's page must not be
-    able to make its readers' browsers post, edit or flag here."""
+    able to make its readers' browsers post, edit or flag here.
+
+    A middleware rather than a guard: Litestar copies the route handler for every guard call, on every
+    request, reads included; this looks at two headers of writes only.
+    """
     allowed = frozenset(origin.lower() for origin in origins)
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-        if connection.scope.get("method", "GET") in _SAFE_METHODS:
-            return
-        if connection.headers.get("sec-fetch-site", "").lower() != "cross-site":
-            return
-        if connection.headers.get("origin", "").lower().rstrip("/") not in allowed:
-            raise PermissionDeniedException(detail="writes from pages of another site are refused")
+    def middleware(app: ASGIApp) -> ASGIApp:
+        async def refusing_cross_site(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] == ScopeType.HTTP and scope["method"] not in _SAFE_METHODS:
+                headers = Headers.from_scope(scope)
+                cross_site = headers.get("sec-fetch-site", "").lower() == "cross-site"
+                if cross_site and headers.get("origin", "").lower().rstrip("/") not in allowed:
+                    raise PermissionDeniedException(detail="writes from pages of another site are refused")
+            await app(scope, receive, send)
 
-    return guard
+        return refusing_cross_site
+
+    return middleware
+
+
+_EVERY = [(name.lower().encode(), value.encode()) for name, value in EVERY_RESPONSE.items()]
+_CSP = b"content-security-policy"
+_DATA_POLICY = DATA_POLICY.encode()
+_PAGE_POLICY = docs.PAGE_POLICY.encode()
 
 
 async def security_headers(message: Message, scope: Scope) -> None:
     """Set on every response, errors included (a before-send hook sees what routing never reached)."""
     if message["type"] != "http.response.start":
         return
-    headers = MutableScopeHeaders.from_message(message)
-    for name, value in EVERY_RESPONSE.items():
-        headers[name] = value
-    is_page = headers.get("content-type", "").startswith("text/html")
-    headers["Content-Security-Policy"] = docs.PAGE_POLICY if is_page else DATA_POLICY
+    raw = list(message.get("headers") or [])
+    is_page = any(name.lower() == b"content-type" and value.startswith(b"text/html") for name, value in raw)
+    kept = [(name, value) for name, value in raw if name.lower() not in _REPLACED]
+    kept += _EVERY
+    kept.append((_CSP, _PAGE_POLICY if is_page else _DATA_POLICY))
+    message["headers"] = kept
+
+
+_REPLACED = frozenset(name for name, _ in _EVERY) | {_CSP}

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, cast
+from typing import Annotated, Any, cast
 
-from litestar import Controller, Response, delete, get, patch, post
+from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
@@ -20,7 +20,7 @@ from parley.domain.tree import CommentNode
 from parley.http.errors import problems
 from parley.http.limits import READS, WRITES
 from parley.http.ops import json_only
-from parley.http.pages import ThreadPages
+from parley.http.pages import CACHED_PAGES, ThreadPages
 from parley.http.schemas import CommentEdit, CommentIn, Counts, Flagged, FlagIn
 
 Slug = Annotated[str, PathParameter(min_length=1, max_length=200)]
@@ -51,9 +51,11 @@ class ThreadController(Controller):
         response_headers=[
             ResponseHeader(name="ETag", description="changes with every change to the thread", documentation_only=True)
         ],
+        opt={CACHED_PAGES: True},
     )
     async def read_thread(
         self,
+        request: Request[Any, Any, Any],
         slug: Slug,
         pages: NamedDependency[ThreadPages],
         edit_token: EditToken = None,
@@ -71,6 +73,7 @@ class ThreadController(Controller):
         """
         response = await pages.read(
             slug,
+            request.scope["query_string"],
             sort=sort,
             cursor=cursor,
             limit=limit,
