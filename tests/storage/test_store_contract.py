@@ -380,3 +380,18 @@ async def test_a_first_top_level_comment_larger_than_the_budget_is_cut(store: St
     assert more is True
     assert [r.id for r in last] == [replies[4].id]
     assert done is False
+
+
+async def test_cheap_reads_follow_every_commit(store: Store) -> None:
+    article = await add_article(store, slug="followed")
+    assert await store.comment_counts(["followed", "nowhere"]) == {"followed": 0}
+    before = await store.article_version("followed", now=NOW)
+    async with store.writing() as tx:
+        await add_comment(tx, article)
+    assert await store.comment_counts(["followed", "nowhere"]) == {"followed": 1}
+    after = await store.article_version("followed", now=NOW)
+    assert before is not None
+    assert after is not None
+    assert after[1] > before[1]
+    await add_article(store, slug="nowhere")
+    assert await store.comment_counts(["followed", "nowhere"]) == {"followed": 1, "nowhere": 0}

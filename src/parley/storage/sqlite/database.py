@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import aiosqlite
 
-from parley.domain.records import stamp
+from parley.storage.sqlite.glance import Glance
 from parley.storage.sqlite.inline import InlineConnection
 from parley.storage.sqlite.tx import SqliteTx
 from parley.storage.sqlite.writer import Writer
@@ -99,7 +98,7 @@ class SqliteStore:
         self._units: Writer | None = None
         self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
         self._all_readers: list[aiosqlite.Connection] = []
-        self._glance: sqlite3.Connection | None = None
+        self._glance: Glance | None = None
 
     async def open(self) -> SqliteStore:
         await asyncio.to_thread(migrate, self._path)
@@ -110,9 +109,10 @@ class SqliteStore:
             await reader.execute("PRAGMA query_only = ON")
             self._all_readers.append(reader)
             self._readers.put_nowait(reader)
-        self._glance = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+        glance = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
         for pragma in (*_PRAGMAS, "PRAGMA query_only = ON"):
-            self._glance.execute(pragma)
+            glance.execute(pragma)
+        self._glance = Glance(glance)
         return self
 
     def _connect_writer(self) -> sqlite3.Connection:
@@ -148,24 +148,13 @@ class SqliteStore:
         finally:
             self._readers.put_nowait(conn)
 
-    _VERSION = "SELECT id, version FROM articles WHERE slug = :slug AND published_at <= :now"
-
     async def article_version(self, slug: str, *, now: datetime) -> tuple[int, int] | None:
-        """A unique-index lookup of microseconds, run inline: cheaper than any hop to a reader thread.
-
-        WAL readers never wait for the writer, so this cannot stall the event loop behind a write.
-        """
         assert self._glance is not None, "store not opened"
-        row = self._glance.execute(self._VERSION, {"slug": slug, "now": stamp(now)}).fetchone()
-        return None if row is None else (int(row[0]), int(row[1]))
-
-    _COUNTS = "SELECT slug, comment_count FROM articles WHERE slug IN (SELECT value FROM json_each(:slugs))"
+        return self._glance.article_version(slug, now)
 
     async def comment_counts(self, slugs: Sequence[str]) -> dict[str, int]:
-        """At most a hundred unique-index lookups: run inline like `article_version`."""
         assert self._glance is not None, "store not opened"
-        rows = self._glance.execute(self._COUNTS, {"slugs": json.dumps(list(slugs))}).fetchall()
-        return {slug: int(count) for slug, count in rows}
+        return self._glance.comment_counts(slugs)
 
     async def ping(self) -> bool:
         try:
