@@ -15,14 +15,14 @@ from litestar.plugins.prometheus import PrometheusConfig
 
 from parley.domain.access import BanService, TokenService
 from parley.domain.articles import ArticleService
-from parley.domain.identity import Client, Hasher
+from parley.domain.identity import Hasher
 from parley.domain.moderation import ModerationService
 from parley.domain.ports import Store
 from parley.domain.records import Clock, utcnow
 from parley.domain.submission import SubmissionService
 from parley.domain.threads import ThreadService
-from parley.http import admin, admin_site, articles, browsers, comments, docs, errors, limits, ops
-from parley.http.client import networks, resolve
+from parley.http import admin, admin_site, articles, bodies, browsers, comments, docs, errors, limits, ops
+from parley.http.client import ParleyRequest, networks
 from parley.http.guards import COMPONENTS, provide_moderator
 from parley.http.openapi import ExactOpenAPIConfig, wire_types
 from parley.http.pages import PageCache, ThreadPages, serving_cached
@@ -92,9 +92,6 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Litestar:
         found: Services = request.app.state.services
         return found
 
-    def client(request: Request[Any, Any, Any]) -> Client:
-        return resolve(request, proxies)
-
     def provide(name: str) -> Provide:
         def dependency(request: Request[Any, Any, Any]) -> Any:
             return getattr(services(request), name)
@@ -105,7 +102,6 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Litestar:
     # Not `moderation`: that is a body field, and Litestar reports a body field's validation error under the name of
     # a dependency that shares it as a server fault (500) rather than the client's (422).
     dependencies["moderation_service"] = provide("moderation")
-    dependencies["client"] = Provide(client, sync_to_thread=False)
     dependencies["moderator"] = Provide(provide_moderator, sync_to_thread=False)
     dependencies["clock"] = Provide(lambda: clock, sync_to_thread=False)
     dependencies["pages"] = provide("thread_pages")
@@ -117,6 +113,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Litestar:
     middleware: list[Any] = [PrometheusConfig(app_name="parley", prefix="parley", group_path=True).middleware]
     middleware += [throttle.middleware for throttle in throttles]
     middleware.append(browsers.same_site_writes(settings.cors_origins))
+    middleware.append(bodies.json_bodies)
     middleware.append(serving_cached(lambda scope: scope["litestar_app"].state.services.thread_pages))
     if settings.access_log:
         middleware.insert(0, ops.access_logging)
@@ -146,6 +143,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Litestar:
             log_exceptions="debug",
             disable_stack_trace={404, 405, 413, 415, 422},
         ),
-        state=State({"settings": settings}),
+        state=State({"settings": settings, "proxies": proxies}),
+        request_class=ParleyRequest,
         debug=settings.debug,
     )

@@ -25,7 +25,6 @@ from parley.http.admin_schemas import (
 )
 from parley.http.errors import problems
 from parley.http.guards import refusals, requirement, requires
-from parley.http.ops import json_only
 
 CommentIdPath = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 Limit = Annotated[int, QueryParameter(ge=1, le=200)]
@@ -67,7 +66,6 @@ class DecisionsController(Controller):
     @post(
         "/{comment_id:int}/moderate",
         status_code=200,
-        guards=[json_only],
         responses=problems(*refusals(Role.MODERATOR), 404, 409, 413, 415, 422),
     )
     async def moderate(
@@ -84,7 +82,6 @@ class DecisionsController(Controller):
     @post(
         "/moderate",
         status_code=200,
-        guards=[json_only],
         responses=problems(*refusals(Role.MODERATOR), 413, 415, 422),
     )
     async def moderate_many(

@@ -19,7 +19,6 @@ from parley.domain.records import Clock, Role, Token
 from parley.http.admin_schemas import ArticleIn, ArticlePatch, BanIn, BanList, BanOut
 from parley.http.errors import problems
 from parley.http.guards import refusals, requirement, requires
-from parley.http.ops import json_only
 from parley.http.schemas import ArticleOut
 
 Slug = Annotated[str, PathParameter(min_length=1, max_length=200)]
@@ -31,9 +30,7 @@ class ArticlesAdminController(Controller):
     guards = [requires(Role.ADMIN)]
     security = requirement(Role.ADMIN)
 
-    @post(
-        status_code=HTTP_201_CREATED, guards=[json_only], responses=problems(*refusals(Role.ADMIN), 409, 413, 415, 422)
-    )
+    @post(status_code=HTTP_201_CREATED, responses=problems(*refusals(Role.ADMIN), 409, 413, 415, 422))
     async def create_article(
         self,
         data: JSONBody[ArticleIn],
@@ -49,7 +46,7 @@ class ArticlesAdminController(Controller):
         """An article as its editors see it, scheduled or not."""
         return ArticleOut.from_view(await articles.view(slug, editor=True))
 
-    @patch("/{slug:str}", guards=[json_only], responses=problems(*refusals(Role.ADMIN), 404, 413, 415, 422))
+    @patch("/{slug:str}", responses=problems(*refusals(Role.ADMIN), 404, 413, 415, 422))
     async def update_article(
         self,
         slug: Slug,
@@ -72,7 +69,7 @@ class PolicyController(Controller):
         """The site's moderation policy."""
         return await moderation_service.policy()
 
-    @put(guards=[json_only], responses=problems(*refusals(Role.ADMIN), 413, 415, 422))
+    @put(responses=problems(*refusals(Role.ADMIN), 413, 415, 422))
     async def replace_policy(
         self,
         data: JSONBody[Policy],
@@ -105,9 +102,7 @@ class BansController(Controller):
         next_cursor = paging.encode("bans", 0, found[limit - 1].id) if len(found) > limit else None
         return BanList([BanOut.from_domain(ban) for ban in found[:limit]], next_cursor)
 
-    @post(
-        status_code=HTTP_201_CREATED, guards=[json_only], responses=problems(*refusals(Role.MODERATOR), 413, 415, 422)
-    )
+    @post(status_code=HTTP_201_CREATED, responses=problems(*refusals(Role.MODERATOR), 413, 415, 422))
     async def create_ban(
         self, data: JSONBody[BanIn], bans: NamedDependency[BanService], moderator: NamedDependency[Token]
     ) -> BanOut:

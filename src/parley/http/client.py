@@ -6,6 +6,7 @@ import ipaddress
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from litestar import Request
 from litestar.connection import ASGIConnection
 
 from parley.domain.identity import Client
@@ -62,3 +63,16 @@ def resolve(connection: ASGIConnection[Any, Any, Any, Any], proxies: Sequence[Ne
             if not any(parsed in network for network in proxies):
                 break
     return Client(address=address, user_agent=connection.headers.get("user-agent", "")[:512])
+
+
+class ParleyRequest(Request[Any, Any, Any]):
+    """A request that knows who sent it: proxy headers believed only from the configured proxies.
+
+    A property of the request rather than a dependency: a handler with two dependencies makes Litestar resolve
+    them in a task group, a cost paid on every submission.
+    """
+
+    @property
+    def visitor(self) -> Client:
+        proxies: Sequence[Network] = self.app.state.proxies
+        return resolve(self, proxies)

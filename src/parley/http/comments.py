@@ -12,14 +12,13 @@ from litestar.params import HeaderParameter, JSONBody, PathParameter, QueryParam
 from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
 from parley.domain.errors import Forbidden
-from parley.domain.identity import Client
 from parley.domain.paging import MAX_ID, Sort
 from parley.domain.submission import Receipt, SubmissionService
 from parley.domain.threads import DEFAULT_BUDGET, ReplyPage, ThreadPage, ThreadService
 from parley.domain.tree import CommentNode
+from parley.http.client import ParleyRequest
 from parley.http.errors import problems
 from parley.http.limits import READS, WRITES
-from parley.http.ops import json_only
 from parley.http.pages import CACHED_PAGES, ThreadPages
 from parley.http.schemas import CommentEdit, CommentIn, Counts, Flagged, FlagIn
 
@@ -85,7 +84,6 @@ class ThreadController(Controller):
 
     @post(
         status_code=HTTP_201_CREATED,
-        guards=[json_only],
         responses=problems(403, 404, 409, 413, 415, 422, 429),
         opt=WRITES,
     )
@@ -94,11 +92,11 @@ class ThreadController(Controller):
         slug: Slug,
         data: JSONBody[CommentIn],
         submissions: NamedDependency[SubmissionService],
-        client: NamedDependency[Client],
+        request: ParleyRequest,
         idempotency_key: IdempotencyKey = None,
     ) -> Receipt:
         """'Add yours': store a comment or reply; its status says whether it waits for a moderator."""
-        return await submissions.submit(slug, data.to_draft(), client, idempotency_key)
+        return await submissions.submit(slug, data.to_draft(), request.visitor, idempotency_key)
 
 
 class CommentController(Controller):
@@ -122,18 +120,18 @@ class CommentController(Controller):
         """The replies below a comment in thread order, page by page: where a thread page's `replies_cursor` leads."""
         return await threads.replies(comment_id, cursor=cursor, budget=max_comments)
 
-    @patch(guards=[json_only], responses=problems(403, 404, 409, 413, 415, 422, 429), opt=WRITES)
+    @patch(responses=problems(403, 404, 409, 413, 415, 422, 429), opt=WRITES)
     async def edit_comment(
         self,
         comment_id: CommentIdPath,
         data: JSONBody[CommentEdit],
         submissions: NamedDependency[SubmissionService],
-        client: NamedDependency[Client],
+        request: ParleyRequest,
         edit_token: EditToken = None,
     ) -> CommentNode:
         """The author's edit, inside the edit window; checked again like a new comment."""
         return await submissions.edit(
-            comment_id, _required(edit_token), data.body, client, honeypot=bool(data.homepage)
+            comment_id, _required(edit_token), data.body, request.visitor, honeypot=bool(data.homepage)
         )
 
     @delete(status_code=HTTP_204_NO_CONTENT, responses=problems(403, 404, 422, 429), opt=WRITES)
@@ -149,7 +147,6 @@ class CommentController(Controller):
     @post(
         "/flags",
         status_code=HTTP_202_ACCEPTED,
-        guards=[json_only],
         responses=problems(403, 404, 413, 415, 422, 429),
         opt=WRITES,
     )
@@ -158,10 +155,10 @@ class CommentController(Controller):
         comment_id: CommentIdPath,
         data: JSONBody[FlagIn],
         threads: NamedDependency[ThreadService],
-        client: NamedDependency[Client],
+        request: ParleyRequest,
     ) -> Flagged:
         """Any reader reports a comment; each reader counts once."""
-        await threads.flag(comment_id, data.reason, data.note, client)
+        await threads.flag(comment_id, data.reason, data.note, request.visitor)
         return Flagged()
 
 
