@@ -102,7 +102,7 @@ class SqliteStore:
 
     async def open(self) -> SqliteStore:
         await asyncio.to_thread(migrate, self._path)
-        self._writer = InlineConnection(await asyncio.to_thread(self._connect_writer))
+        self._writer = InlineConnection(await asyncio.to_thread(self._connect_writer), lock_path=self._path + "-writer")
         self._units = Writer(self._writer)
         for _ in range(self._reader_count):
             reader = await self._connect()

@@ -10,6 +10,8 @@ BEGIN IMMEDIATE (for another process's lock), COMMIT (for fsync), ROLLBACK — l
 from __future__ import annotations
 
 import asyncio
+import fcntl
+import os
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -18,10 +20,16 @@ Params = Sequence[Any] | Mapping[str, Any]
 
 
 class InlineConnection:
-    """The subset of aiosqlite's Connection the repositories use, over a plain sqlite3 connection."""
+    """The subset of aiosqlite's Connection the repositories use, over a plain sqlite3 connection.
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    With a `lock_path`, transactions also hold an exclusive lock on that file: the writers of several server
+    processes then queue in the kernel and each wakes the moment the other commits, where SQLite's own busy
+    handler would poll with sleeps of up to 100 ms.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, lock_path: str | None = None) -> None:
         self._conn = conn
+        self._lock = None if lock_path is None else os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
 
     @property
     def in_transaction(self) -> bool:
@@ -39,9 +47,39 @@ class InlineConnection:
     async def set_trace_callback(self, callback: Callable[[str], object] | None) -> None:
         self._conn.set_trace_callback(callback)
 
-    async def waiting(self, sql: str) -> None:
-        """A statement that may wait on another process or on the disk: run off the event loop."""
-        await asyncio.to_thread(self._conn.execute, sql)
+    async def begin(self) -> None:
+        """BEGIN IMMEDIATE, off the event loop: it may wait for another process's transaction."""
+        await asyncio.to_thread(self._begin)
+
+    async def commit(self) -> None:
+        """COMMIT, off the event loop: it waits for the disk."""
+        await asyncio.to_thread(self._finish, "COMMIT")
+
+    async def rollback(self) -> None:
+        await asyncio.to_thread(self._finish, "ROLLBACK")
+
+    def _begin(self) -> None:
+        if self._lock is not None:
+            fcntl.flock(self._lock, fcntl.LOCK_EX)
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self._unlock()
+            raise
+
+    def _finish(self, sql: str) -> None:
+        try:
+            self._conn.execute(sql)
+        finally:
+            if not self._conn.in_transaction:  # a COMMIT that failed leaves the transaction open, still ours
+                self._unlock()
+
+    def _unlock(self) -> None:
+        if self._lock is not None:
+            fcntl.flock(self._lock, fcntl.LOCK_UN)
 
     async def close(self) -> None:
         await asyncio.to_thread(self._conn.close)
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None

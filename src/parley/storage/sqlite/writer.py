@@ -44,7 +44,7 @@ class Writer:
             self._waiting -= 1
         try:
             if self._batch is None:
-                await self._conn.waiting("BEGIN IMMEDIATE")
+                await self._conn.begin()
                 self._batch = _Batch()
             self._batch.units += 1
             await self._conn.execute("SAVEPOINT unit")
@@ -62,7 +62,7 @@ class Writer:
             await self._conn.execute("RELEASE unit")
             if self._waiting == 0 or batch.units >= self._batch_limit:
                 self._batch = None
-                await self._conn.waiting("COMMIT")
+                await self._conn.commit()
                 batch.committed.set_result(None)
         except BaseException as error:
             # A failed COMMIT or savepoint (disk full, I/O error) may have rolled everything back:
@@ -78,7 +78,7 @@ class Writer:
             batch.committed.set_exception(error)
             batch.committed.exception()  # marked as retrieved: units that failed earlier never await it
         if self._conn.in_transaction:
-            await self._conn.waiting("ROLLBACK")
+            await self._conn.rollback()
 
 
 class _Unit:
