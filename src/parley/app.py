@@ -12,6 +12,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.logging import LoggingConfig
 from litestar.plugins.prometheus import PrometheusConfig
+from litestar.types import Scope
 
 from parley.domain.access import BanService, TokenService
 from parley.domain.articles import ArticleService
@@ -21,11 +22,13 @@ from parley.domain.ports import Store
 from parley.domain.records import Clock, utcnow
 from parley.domain.submission import SubmissionService
 from parley.domain.threads import ThreadService
-from parley.http import admin, admin_site, articles, bodies, browsers, comments, docs, errors, limits, ops
+from parley.http import admin, admin_site, articles, bodies, browsers, comments, docs, errors, fastpath, limits, ops
 from parley.http.client import ParleyRequest, networks
+from parley.http.counts import CountAnswers
+from parley.http.fastpath import Remembers
 from parley.http.guards import COMPONENTS, provide_moderator
 from parley.http.openapi import ExactOpenAPIConfig, wire_types
-from parley.http.pages import PageCache, ThreadPages, serving_cached
+from parley.http.pages import PageCache, ThreadPages
 from parley.settings import Settings
 from parley.storage.sqlite.database import SqliteStore
 
@@ -60,6 +63,8 @@ class Services:
         self.tokens = TokenService(store, clock)
         self.bans = BanService(store, hasher, clock)
         self.thread_pages = ThreadPages(self.threads, PageCache(page_cache_bytes))
+        self.count_answers = CountAnswers(self.threads)
+        self.remembered: dict[str, Remembers] = {"pages": self.thread_pages, "counts": self.count_answers}
 
 
 async def open_store(settings: Settings) -> SqliteStore:
@@ -88,6 +93,10 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Litestar:
         finally:
             await store.close()
 
+    def services_of(scope: Scope) -> Services:
+        found: Services = scope["litestar_app"].state.services
+        return found
+
     def services(request: Request[Any, Any, Any]) -> Services:
         found: Services = request.app.state.services
         return found
@@ -105,6 +114,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Litestar:
     dependencies["moderator"] = Provide(provide_moderator, sync_to_thread=False)
     dependencies["clock"] = Provide(lambda: clock, sync_to_thread=False)
     dependencies["pages"] = provide("thread_pages")
+    dependencies["counts"] = provide("count_answers")
 
     throttles = limits.configs(
         writes_per_minute=settings.writes_per_minute, reads_per_minute=settings.reads_per_minute, proxies=proxies
@@ -114,7 +124,9 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Litestar:
     middleware += [throttle.middleware for throttle in throttles]
     middleware.append(browsers.same_site_writes(settings.cors_origins))
     middleware.append(bodies.json_bodies)
-    middleware.append(serving_cached(lambda scope: scope["litestar_app"].state.services.thread_pages))
+    middleware.append(
+        fastpath.serving_cached(lambda scope, name: scope["litestar_app"].state.services.remembered[name])
+    )
     if settings.access_log:
         middleware.insert(0, ops.access_logging)
 

@@ -43,3 +43,13 @@ async def test_counts_accept_up_to_a_hundred_slugs(client: Client) -> None:
     too_many = await client.get("/api/v1/counts", params=[("slug", f"s{i}") for i in range(101)])
     assert too_many.status_code == 422
     assert (await client.get("/api/v1/counts")).status_code in (400, 422)
+
+
+async def test_a_remembered_count_follows_every_new_comment(client: Client, services: Services) -> None:
+    article = await make_article(services)
+    url = f"/api/v1/counts?slug={article.slug}&slug=elsewhere"
+    assert (await client.get(url)).json() == {"counts": {article.slug: 0, "elsewhere": 0}}
+    assert (await client.get(url)).json() == {"counts": {article.slug: 0, "elsewhere": 0}}
+    await post(client, article.slug)
+    assert (await client.get(url)).json() == {"counts": {article.slug: 1, "elsewhere": 0}}
+    assert (await client.get(url)).headers["content-type"] == "application/json"

@@ -200,6 +200,9 @@ class Store(Protocol):
     async def article_version(self, slug: str, *, now: datetime) -> tuple[int, int] | None:
         """A published article's id and change counter, as cheaply as the backend can read them."""
 
+    async def change_counter(self) -> int:
+        """A number that changes whenever anything is committed, by this process or another."""
+
     async def comment_counts(self, slugs: Sequence[str]) -> dict[str, int]:
         """Visible-comment counts of the articles among `slugs` that exist."""
 

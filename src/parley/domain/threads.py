@@ -74,6 +74,10 @@ class ThreadService:
             raise NotFound("article", slug)
         return found
 
+    async def changes(self) -> int:
+        """A number that changes whenever anything is committed: what answers cached across articles depend on."""
+        return await self._store.change_counter()
+
     async def known_version(self, slug: str) -> tuple[int, int] | None:
         return await self._store.article_version(slug, now=self._clock())
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, cast
+from typing import Annotated, cast
 
-from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar import Controller, Response, delete, get, patch, post
 from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
@@ -17,9 +17,11 @@ from parley.domain.submission import Receipt, SubmissionService
 from parley.domain.threads import DEFAULT_BUDGET, ReplyPage, ThreadPage, ThreadService
 from parley.domain.tree import CommentNode
 from parley.http.client import ParleyRequest
+from parley.http.counts import CountAnswers
 from parley.http.errors import problems
+from parley.http.fastpath import CACHED
 from parley.http.limits import READS, WRITES
-from parley.http.pages import CACHED_PAGES, ThreadPages
+from parley.http.pages import ThreadPages
 from parley.http.schemas import CommentEdit, CommentIn, Counts, Flagged, FlagIn
 
 Slug = Annotated[str, PathParameter(min_length=1, max_length=200)]
@@ -50,11 +52,11 @@ class ThreadController(Controller):
         response_headers=[
             ResponseHeader(name="ETag", description="changes with every change to the thread", documentation_only=True)
         ],
-        opt={CACHED_PAGES: True},
+        opt={CACHED: "pages"},
     )
     async def read_thread(
         self,
-        request: Request[Any, Any, Any],
+        request: ParleyRequest,
         slug: Slug,
         pages: NamedDependency[ThreadPages],
         edit_token: EditToken = None,
@@ -173,11 +175,13 @@ class CountsController(Controller):
     tags = ["comments"]
     opt = READS
 
-    @get(responses=problems(422, 429))
+    @get(responses=problems(422, 429), opt={CACHED: "counts"})
     async def counts(
         self,
-        threads: NamedDependency[ThreadService],
+        request: ParleyRequest,
+        counts: NamedDependency[CountAnswers],
         slug: Annotated[list[str], QueryParameter(min_length=1, max_length=100)],
-    ) -> Counts:
+    ) -> Response[Counts]:
         """Visible-comment counts for up to 100 articles in one call."""
-        return Counts(await threads.counts(slug))
+        body = await counts.read(request.scope["query_string"], slug)
+        return cast("Response[Counts]", Response(body, media_type="application/json"))

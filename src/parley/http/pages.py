@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Hashable
 
 import msgspec
 from litestar import Response
 from litestar.datastructures import Headers
-from litestar.enums import ScopeType
 from litestar.status_codes import HTTP_200_OK, HTTP_304_NOT_MODIFIED
-from litestar.types import ASGIApp, HTTPResponseStartEvent, Receive, Scope, Send
+from litestar.types import Scope
 
 from parley.domain.paging import Sort
 from parley.domain.threads import ThreadService
+from parley.http.fastpath import Answer
 
 _ENCODER = msgspec.json.Encoder()
 # Shared caches must not hand one reader's view (with their own pending comment) to another.
@@ -106,55 +106,25 @@ class ThreadPages:
             tag = etag(article_id, version)
         return _response(body, HTTP_200_OK, {"ETag": tag, **_PUBLIC})
 
-    async def hit(self, slug: str, query: bytes, headers: Headers) -> tuple[int, bytes, str] | None:
+    async def hit(self, scope: Scope) -> Answer | None:
         """A cached answer for a request exactly like one answered before, if its article has not changed since.
 
         Only the handler fills the cache, after validating the request: the same slug and query string again
         need no second validation. Anything else (a miss, an author's own view, an unknown article) is None.
         """
+        headers = Headers.from_scope(scope)
         if "x-edit-token" in headers:
             return None
+        slug = scope["path_params"]["slug"]
         found = await self._threads.known_version(slug)
         if found is None:
             return None
         article_id, version = found
         tag = etag(article_id, version)
         if not_modified(tag, headers.get("if-none-match")):
-            return HTTP_304_NOT_MODIFIED, b"", tag
-        body = self._cache.get((slug, query), version)
-        return None if body is None else (HTTP_200_OK, body, tag)
+            return Answer(HTTP_304_NOT_MODIFIED, b"", ((b"etag", tag.encode()), *_RAW_PUBLIC))
+        body = self._cache.get((slug, scope["query_string"]), version)
+        return None if body is None else Answer(HTTP_200_OK, body, ((b"etag", tag.encode()), *_RAW_PUBLIC))
 
 
-CACHED_PAGES = "cached_pages"
-"""Route `opt` key: the handler's answers may be served from the page cache before its parameters are parsed."""
-_RAW_PUBLIC = [(name.lower().encode(), value.encode()) for name, value in _PUBLIC.items()]
-
-
-def serving_cached(pages: Callable[[Scope], ThreadPages]) -> Callable[[ASGIApp], ASGIApp]:
-    """Answer repeated thread reads from memory, before parsing and dependency injection: a hit costs one
-    indexed version lookup. Runs inside the other middleware (metrics, rate limits, headers still apply)."""
-
-    def middleware(app: ASGIApp) -> ASGIApp:
-        async def serve(scope: Scope, receive: Receive, send: Send) -> None:
-            handler = scope.get("route_handler")
-            if scope["type"] == ScopeType.HTTP and handler is not None and handler.opt.get(CACHED_PAGES):
-                slug = scope["path_params"]["slug"]
-                answer = await pages(scope).hit(slug, scope["query_string"], Headers.from_scope(scope))
-                if answer is not None:
-                    status, body, tag = answer
-                    headers = [(b"etag", tag.encode()), *_RAW_PUBLIC, (b"content-length", str(len(body)).encode())]
-                    if body:
-                        headers.append((b"content-type", b"application/json"))
-                    start: HTTPResponseStartEvent = {
-                        "type": "http.response.start",
-                        "status": status,
-                        "headers": headers,
-                    }
-                    await send(start)
-                    await send({"type": "http.response.body", "body": body, "more_body": False})
-                    return
-            await app(scope, receive, send)
-
-        return serve
-
-    return middleware
+_RAW_PUBLIC = tuple((name.lower().encode(), value.encode()) for name, value in _PUBLIC.items())

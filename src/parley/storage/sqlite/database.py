@@ -152,6 +152,10 @@ class SqliteStore:
         assert self._glance is not None, "store not opened"
         return self._glance.article_version(slug, now)
 
+    async def change_counter(self) -> int:
+        assert self._glance is not None, "store not opened"
+        return self._glance.change_counter()
+
     async def comment_counts(self, slugs: Sequence[str]) -> dict[str, int]:
         assert self._glance is not None, "store not opened"
         return self._glance.comment_counts(slugs)

@@ -25,9 +25,13 @@ class Glance:
         self._versions: dict[str, tuple[int, int, str]] = {}
         self._counts: dict[str, int | None] = {}
 
+    def change_counter(self) -> int:
+        """SQLite's data_version: it changes when any other connection commits (this one only reads)."""
+        return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
+
     def _fresh(self) -> None:
         """Forget everything remembered if anyone committed since the last look."""
-        seen = self._conn.execute("PRAGMA data_version").fetchone()[0]
+        seen = self.change_counter()
         if seen != self._seen or len(self._versions) + len(self._counts) > _MEMORY_LIMIT:
             self._seen = seen
             self._versions.clear()
