@@ -68,7 +68,7 @@ def cli() -> None:
 @cli.command()
 @click.option("--host", type=str, default=None, help="Interface to listen on (default 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port to listen on (default 8000).")
-@click.option("--workers", type=int, default=None, help="Worker processes (default from PARLEY_WORKERS).")
+@click.option("--workers", type=int, default=None, help="Server processes (default PARLEY_WORKERS, or one per core).")
 @database_option
 def serve(host: str | None, port: int | None, workers: int | None, database: str | None) -> None:
     """Start the service; a new database is migrated and loaded with the seed articles first."""
@@ -83,7 +83,7 @@ def serve(host: str | None, port: int | None, workers: int | None, database: str
         factory=True,
         host=settings.host,
         port=settings.port,
-        workers=settings.workers,
+        workers=settings.processes,
         proxy_headers=False,  # parley itself decides which proxies to believe (PARLEY_TRUSTED_PROXIES)
         access_log=False,  # parley writes its own one-line access log
         server_header=False,

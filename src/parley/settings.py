@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -31,7 +32,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     """Folder of seed articles; empty means the ones shipped with parley."""
     host: str = "127.0.0.1"
     port: Annotated[int, msgspec.Meta(ge=0, le=65535)] = 8000
-    workers: Annotated[int, msgspec.Meta(ge=1, le=64)] = 1
+    workers: Annotated[int, msgspec.Meta(ge=0, le=64)] = 0
+    """Server processes; 0 means one per CPU core (measured best for reads and writes on 2 cores)."""
     readers: Annotated[int, msgspec.Meta(ge=1, le=32)] = 2
     synchronous: str = "FULL"
     """SQLite's PRAGMA synchronous: FULL survives power loss; NORMAL survives a killed process."""
@@ -62,6 +64,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
                 ipaddress.ip_network(proxy, strict=False)
             except ValueError:
                 raise SettingsError(f"PARLEY_TRUSTED_PROXIES lists addresses or networks, not {proxy!r}") from None
+
+    @property
+    def processes(self) -> int:
+        return self.workers or os.cpu_count() or 1
 
     @property
     def seeds_path(self) -> Path:
