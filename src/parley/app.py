@@ -97,13 +97,9 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Litestar:
         found: Services = scope["litestar_app"].state.services
         return found
 
-    def services(request: Request[Any, Any, Any]) -> Services:
-        found: Services = request.app.state.services
-        return found
-
     def provide(name: str) -> Provide:
         def dependency(request: Request[Any, Any, Any]) -> Any:
-            return getattr(services(request), name)
+            return getattr(services_of(request.scope), name)
 
         return Provide(dependency, sync_to_thread=False)
 
@@ -124,9 +120,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Litestar:
     middleware += [throttle.middleware for throttle in throttles]
     middleware.append(browsers.same_site_writes(settings.cors_origins))
     middleware.append(bodies.json_bodies)
-    middleware.append(
-        fastpath.serving_cached(lambda scope, name: scope["litestar_app"].state.services.remembered[name])
-    )
+    middleware.append(fastpath.serving_cached(lambda scope, name: services_of(scope).remembered[name]))
     if settings.access_log:
         middleware.insert(0, ops.access_logging)
 
