@@ -13,6 +13,7 @@ from litestar.handlers import BaseRouteHandler
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 _JSON = (b"application/json", b"application/problem+json")
+_WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
 # msgspec's account of a refused value: "Expected `bool`, got `int` - at `$.comments_open`".
 _WHERE = re.compile(r"^(?P<message>.*) - at `\$\.?(?P<field>[^`]*)`$", re.DOTALL)
 
@@ -38,7 +39,7 @@ def json_bodies(app: ASGIApp) -> ASGIApp:
 
     async def checking(scope: Scope, receive: Receive, send: Send) -> None:
         handler = scope.get("route_handler")
-        if scope["type"] == ScopeType.HTTP and handler is not None:
+        if scope["type"] == ScopeType.HTTP and scope["method"] in _WITH_BODY and handler is not None:
             body_type = _body_type(handler)
             if body_type is not None:
                 # The request keeps the body it read in the scope, where the handler's request finds it again.

@@ -73,11 +73,16 @@ async def security_headers(message: Message, scope: Scope) -> None:
     """Set on every response, errors included (a before-send hook sees what routing never reached)."""
     if message["type"] != "http.response.start":
         return
-    raw = list(message.get("headers") or [])
-    is_page = any(name.lower() == b"content-type" and value.startswith(b"text/html") for name, value in raw)
-    kept = [(name, value) for name, value in raw if name.lower() not in _REPLACED]
+    policy = _DATA_POLICY
+    kept = []
+    for name, value in message.get("headers") or ():
+        lowered = name.lower()
+        if lowered == b"content-type" and value.startswith(b"text/html"):
+            policy = _PAGE_POLICY
+        if lowered not in _REPLACED:
+            kept.append((name, value))
     kept += _EVERY
-    kept.append((_CSP, _PAGE_POLICY if is_page else _DATA_POLICY))
+    kept.append((_CSP, policy))
     message["headers"] = kept
 
 
