@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import msgspec
 import pytest
 
 from parley.domain import tree
@@ -395,3 +396,13 @@ async def test_cheap_reads_follow_every_commit(store: Store) -> None:
     assert after[1] > before[1]
     await add_article(store, slug="nowhere")
     assert await store.comment_counts(["followed", "nowhere"]) == {"followed": 1, "nowhere": 0}
+
+
+async def test_an_inserted_comment_is_returned_as_it_is_stored(store: Store) -> None:
+    article = await add_article(store)
+    async with store.writing() as tx:
+        root = await add_comment(tx, article, email_hash="e")
+        reply = await add_comment(tx, article, root, body="reply")
+    async with store.reading() as tx:
+        assert await tx.comments.get(root.id) == msgspec.structs.replace(root, visible_replies=1)
+        assert await tx.comments.get(reply.id) == reply

@@ -112,6 +112,7 @@ class SqliteComments:
         path = tree.child_path(new.parent_path, comment_id)
         params = msgspec.structs.asdict(new)
         del params["parent_path"]
+        created_at = stamp(new.created_at)
         params.update(
             id=comment_id,
             root_id=tree.root_of(path),
@@ -119,13 +120,33 @@ class SqliteComments:
             status=new.status.value,
             visible=int(new.visible),
             rules=msgspec.json.encode(list(new.rules)).decode(),
-            created_at=stamp(new.created_at),
+            created_at=created_at,
         )
         await self._conn.execute(self._INSERT, params)
         await self._count(new.article_id, path, int(new.visible))
-        created = await self.get(comment_id)
-        assert created is not None
-        return created
+        return Comment(
+            id=comment_id,
+            article_id=new.article_id,
+            parent_id=new.parent_id,
+            depth=new.depth,
+            path=path,
+            status=new.status,
+            previous_status=None,
+            visible=new.visible,
+            visible_replies=0,
+            author_name=new.author_name,
+            author_email=new.author_email,
+            author_url=new.author_url,
+            email_hash=new.email_hash,
+            address_hash=new.address_hash,
+            body=new.body,
+            body_html=new.body_html,
+            created_at=datetime.fromisoformat(created_at),  # as stored: UTC, to the microsecond
+            edited_at=None,
+            edit_token_hash=new.edit_token_hash,
+            rules=new.rules,
+            flagged=False,
+        )
 
     _ANCESTORS = (
         "UPDATE comments SET visible_replies = visible_replies + :delta WHERE id IN (SELECT value FROM json_each(:ids))"
