@@ -68,6 +68,7 @@ class Server:
                 env={**os.environ, **ENV},
                 stdout=sink,
                 stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group: the supervisor and every worker it starts
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -83,9 +84,10 @@ class Server:
         raise TimeoutError(f"parley serve did not become ready in {timeout}s; see {self.log}")
 
     def kill(self) -> None:
-        """SIGKILL: no shutdown handler, no last flush; what the database holds is what was committed."""
+        """SIGKILL to every process of the server at once: no shutdown handler, no last flush; what the database
+        holds is what was committed."""
         process = self._require()
-        process.send_signal(signal.SIGKILL)
+        os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
         self._process = None
 
