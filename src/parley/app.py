@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from litestar import Litestar, Request
@@ -115,7 +116,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Litestar:
     throttles = limits.configs(
         writes_per_minute=settings.writes_per_minute, reads_per_minute=settings.reads_per_minute, proxies=proxies
     )
-    counters = limits.stores(throttles)
+    counters = limits.stores(throttles, shared=Path(settings.database + "-limits"))
     middleware: list[Any] = [PrometheusConfig(app_name="parley", prefix="parley", group_path=True).middleware]
     middleware += [throttle.middleware for throttle in throttles]
     middleware.append(browsers.same_site_writes(settings.cors_origins))

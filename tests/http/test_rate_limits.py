@@ -9,7 +9,7 @@ import httpx
 import pytest
 from litestar import Litestar
 
-from parley.app import Services
+from parley.app import Services, create_app
 from parley.domain.records import Role
 from parley.settings import Settings
 from tests import builders
@@ -202,3 +202,19 @@ async def test_a_thread_served_from_the_page_cache_still_draws_on_the_read_budge
     url = f"/api/v1/articles/{article.slug}/comments"
     answers = [await client.get(url) for _ in range(READS + 1)]
     assert [answer.status_code for answer in answers] == [200] * READS + [429]
+
+
+async def test_server_processes_of_one_database_share_each_addresss_write_budget(
+    settings: Settings, services: Services, peers: dict[str, httpx.AsyncClient]
+) -> None:
+    article = await make_article(services)
+    other_worker = create_app(settings)
+    async with other_worker.lifespan(), connect(other_worker, "198.51.100.1") as elsewhere:
+        here = peers["198.51.100.1"]
+        answers = [
+            await (here if n % 2 else elsewhere).post(
+                f"/api/v1/articles/{article.slug}/comments", json=builders.comment()
+            )
+            for n in range(2 * WRITES)
+        ]
+    assert sorted(answer.status_code for answer in answers) == [201] * WRITES + [429] * WRITES

@@ -6,10 +6,12 @@ import asyncio
 import contextlib
 import ipaddress
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from litestar import Litestar, Request
 from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.stores.file import FileStore
 from litestar.stores.memory import MemoryStore
 
 from parley.http.client import Network, resolve
@@ -64,12 +66,25 @@ def configs(*, writes_per_minute: int, reads_per_minute: int, proxies: Sequence[
     ]
 
 
-def stores(limits: Sequence[RateLimitConfig]) -> dict[str, MemoryStore]:
-    """The app's stores for these limiters: in process memory, so each server worker counts on its own."""
-    return {limit.store: MemoryStore() for limit in limits}
+Counters = FileStore | MemoryStore
 
 
-def sweeper(counters: Mapping[str, MemoryStore]) -> Callable[[Litestar], contextlib.AbstractAsyncContextManager[None]]:
+def stores(limits: Sequence[RateLimitConfig], shared: Path) -> dict[str, Counters]:
+    """The app's stores for these limiters.
+
+    Writes count in files under `shared`, which every server process of one database sees, so an address gets
+    its write budget once however many workers there are; a file per address costs little beside a write.
+    Reads, a hundred times as many and cheap, count in each process's memory.
+    """
+    return {
+        limit.store: FileStore(shared, create_directories=True) if limit.store.endswith("writes") else MemoryStore()
+        for limit in limits
+    }
+
+
+def sweeper(
+    counters: Mapping[str, FileStore | MemoryStore],
+) -> Callable[[Litestar], contextlib.AbstractAsyncContextManager[None]]:
     """A lifespan that drops expired counters each minute: a memory store forgets only keys it is asked for again,
     so without it a flood spread over many addresses would grow memory for as long as the process runs."""
 
