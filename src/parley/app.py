@@ -23,8 +23,21 @@ from parley.domain.ports import Store
 from parley.domain.records import Clock, utcnow
 from parley.domain.submission import SubmissionService
 from parley.domain.threads import ThreadService
-from parley.http import admin, admin_site, articles, bodies, browsers, comments, docs, errors, fastpath, limits, ops
-from parley.http.client import ParleyRequest, networks
+from parley.http import (
+    admin,
+    admin_site,
+    articles,
+    bodies,
+    browsers,
+    client,
+    comments,
+    docs,
+    errors,
+    fastpath,
+    limits,
+    ops,
+)
+from parley.http.client import ParleyRequest
 from parley.http.counts import CountAnswers
 from parley.http.fastpath import Remembers
 from parley.http.guards import COMPONENTS, provide_moderator
@@ -82,7 +95,7 @@ async def hashing_key(store: Store, settings: Settings) -> bytes:
 
 def create_app(settings: Settings, *, clock: Clock = utcnow) -> Litestar:
     """The parley application for these settings; nothing is opened until it starts."""
-    proxies = networks(settings.trusted_proxies)
+    proxies = client.proxies(settings.trusted_proxies, settings.proxy_header)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:

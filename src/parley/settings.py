@@ -43,6 +43,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     secret: str = ""
     """Key for hashing emails and addresses; empty means one kept in the database."""
     trusted_proxies: tuple[str, ...] = ()
+    proxy_header: str = "x-forwarded-for"
+    """The one header the trusted proxies write: `x-forwarded-for` or `forwarded`."""
     """Addresses (or networks) whose X-Forwarded-For / Forwarded headers we believe."""
     cors_origins: tuple[str, ...] = ()
     """Origins (scheme://host[:port]) whose pages may call the API from a browser, writes included."""
@@ -59,6 +61,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
         for origin in self.cors_origins:
             if not _ORIGIN.fullmatch(origin):
                 raise SettingsError(f"PARLEY_CORS_ORIGINS lists scheme://host[:port] origins, not {origin!r}")
+        if self.proxy_header not in ("x-forwarded-for", "forwarded"):
+            raise SettingsError(f"PARLEY_PROXY_HEADER must be x-forwarded-for or forwarded, not {self.proxy_header!r}")
         for proxy in self.trusted_proxies:
             try:
                 ipaddress.ip_network(proxy, strict=False)
@@ -67,7 +71,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
 
     @property
     def processes(self) -> int:
-        return self.workers or os.cpu_count() or 1
+        # The cores this process may run on: in a container, not the host's.
+        return self.workers or len(os.sched_getaffinity(0)) or 1
 
     @property
     def seeds_path(self) -> Path:

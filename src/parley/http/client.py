@@ -6,17 +6,26 @@ import ipaddress
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import msgspec
 from litestar import Request
 from litestar.connection import ASGIConnection
 
 from parley.domain.identity import Client
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+PROXY_HEADERS = ("x-forwarded-for", "forwarded")
 
 
-def networks(specs: Iterable[str]) -> tuple[Network, ...]:
-    """Parse PARLEY_TRUSTED_PROXIES entries: single addresses or CIDR networks."""
-    return tuple(ipaddress.ip_network(spec.strip(), strict=False) for spec in specs if spec.strip())
+class Proxies(msgspec.Struct, frozen=True):
+    """The proxies we believe, and the one header they write (a client's own copy of the other is ignored)."""
+
+    networks: tuple[Network, ...] = ()
+    header: str = "x-forwarded-for"
+
+
+def proxies(specs: Iterable[str], header: str) -> Proxies:
+    """Parse PARLEY_TRUSTED_PROXIES entries (single addresses or CIDR networks) and PARLEY_PROXY_HEADER."""
+    return Proxies(tuple(ipaddress.ip_network(spec.strip(), strict=False) for spec in specs if spec.strip()), header)
 
 
 def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -36,12 +45,11 @@ def _trusted(address: str, proxies: Sequence[Network]) -> bool:
     return parsed is not None and any(parsed in network for network in proxies)
 
 
-def _hops(connection: ASGIConnection[Any, Any, Any, Any]) -> list[str]:
-    """Addresses named by Forwarded (RFC 7239) or else X-Forwarded-For, nearest hop last."""
-    forwarded = connection.headers.get("forwarded")
-    if forwarded:
+def _hops(connection: ASGIConnection[Any, Any, Any, Any], header: str) -> list[str]:
+    """Addresses named by the proxies' header, nearest hop last: X-Forwarded-For, or Forwarded (RFC 7239)."""
+    if header == "forwarded":
         hops = []
-        for element in forwarded.split(","):
+        for element in connection.headers.get("forwarded", "").split(","):
             for pair in element.split(";"):
                 key, _, value = pair.strip().partition("=")
                 if key.lower() == "for":
@@ -50,17 +58,17 @@ def _hops(connection: ASGIConnection[Any, Any, Any, Any]) -> list[str]:
     return [hop for hop in connection.headers.get("x-forwarded-for", "").split(",") if hop.strip()]
 
 
-def resolve(connection: ASGIConnection[Any, Any, Any, Any], proxies: Sequence[Network]) -> Client:
+def resolve(connection: ASGIConnection[Any, Any, Any, Any], trusted: Proxies) -> Client:
     """The first address, walking back from our peer, that is not one of our trusted proxies."""
     peer = connection.client.host if connection.client else "unknown"
     address = peer
-    if proxies and _trusted(peer, proxies):
-        for hop in reversed(_hops(connection)):
+    if trusted.networks and _trusted(peer, trusted.networks):
+        for hop in reversed(_hops(connection, trusted.header)):
             parsed = _address(hop)
             if parsed is None:
                 break
             address = str(parsed)
-            if not any(parsed in network for network in proxies):
+            if not any(parsed in network for network in trusted.networks):
                 break
     return Client(address=address, user_agent=connection.headers.get("user-agent", "")[:512])
 
@@ -74,5 +82,5 @@ class ParleyRequest(Request[Any, Any, Any]):
 
     @property
     def visitor(self) -> Client:
-        proxies: Sequence[Network] = self.app.state.proxies
-        return resolve(self, proxies)
+        trusted: Proxies = self.app.state.proxies
+        return resolve(self, trusted)

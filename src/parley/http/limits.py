@@ -14,7 +14,7 @@ from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.stores.file import FileStore
 from litestar.stores.memory import MemoryStore
 
-from parley.http.client import Network, resolve
+from parley.http.client import Proxies, resolve
 from parley.http.guards import moderator
 
 BUDGET = "rate_limit"
@@ -24,7 +24,7 @@ READS = {BUDGET: "reads"}
 _SWEEP_SECONDS = 60.0
 
 
-def client_key(request: Request[Any, Any, Any], proxies: Sequence[Network]) -> str:
+def client_key(request: Request[Any, Any, Any], proxies: Proxies) -> str:
     """Whom a budget belongs to: the resolved address; IPv6 by its /64, the block one subscriber is given."""
     address = resolve(request, proxies).address
     try:
@@ -48,7 +48,7 @@ def _drawing_on(budget: str) -> Callable[[Request[Any, Any, Any]], Awaitable[boo
     return applies
 
 
-def configs(*, writes_per_minute: int, reads_per_minute: int, proxies: Sequence[Network]) -> list[RateLimitConfig]:
+def configs(*, writes_per_minute: int, reads_per_minute: int, proxies: Proxies) -> list[RateLimitConfig]:
     """One limiter per budget that is switched on (a limit of 0 is off), each counting in its own store."""
 
     def identify(request: Request[Any, Any, Any]) -> str:
