@@ -70,6 +70,7 @@ class Services:
 
     def __init__(self, store: Store, hasher: Hasher, clock: Clock, *, page_cache_bytes: int) -> None:
         self.store = store
+        self.hasher = hasher
         self.articles = ArticleService(store, clock)
         self.submissions = SubmissionService(store, hasher, clock)
         self.threads = ThreadService(store, hasher, clock)

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import sqlite3
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from litestar import Litestar
 
-from parley.app import Services
+from parley.app import Services, create_app
 from parley.cli import main
 from parley.domain.records import Role
 from parley.settings import Settings
@@ -192,3 +194,52 @@ async def test_a_moderator_may_send_only_the_five_decisions(client: Client, serv
         headers={"Authorization": f"Bearer {secret}"},
     )
     assert response.status_code == 422
+
+
+async def test_an_idempotent_retry_after_a_purge_is_404_and_creates_nothing(
+    client: Client, services: Services, settings: Settings
+) -> None:
+    article = await make_article(services)
+    fields = builders.comment(author_email="gone@example.org")
+    headers = {"Idempotency-Key": "retry-after-purge"}
+    url = f"/api/v1/articles/{article.slug}/comments"
+    assert (await client.post(url, json=fields, headers=headers)).status_code == 201
+    assert await asyncio.to_thread(main, ["purge", "--email", "gone@example.org", "--database", settings.database]) == 0
+    again = await client.post(url, json=fields, headers=headers)
+    assert again.status_code == 404
+    assert again.json()["code"] == "erased"
+    with sqlite3.connect(settings.database) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM comments").fetchone()[0] == 1
+        assert fields["body"].encode() not in b"".join(
+            row[0] for row in conn.execute("SELECT response FROM idempotency_keys")
+        )
+
+
+class Lines(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+async def test_rate_limit_counters_and_access_logs_name_no_address(settings: Settings) -> None:
+    limited = msgspec.structs.replace(settings, writes_per_minute=5, reads_per_minute=50, access_log=True)
+    app = create_app(limited)
+    log = Lines()
+    async with app.lifespan(), connect(app, "203.0.113.79") as reader:
+        # Attached once the app has configured logging, which replaces the handlers it finds.
+        logging.getLogger("parley.access").addHandler(log)
+        article = await make_article(app.state.services)
+        await reader.post(f"/api/v1/articles/{article.slug}/comments", json=builders.comment())
+        await reader.get(f"/api/v1/articles/{article.slug}/comments")
+    folder = Path(settings.database).parent
+    written = [path for path in folder.rglob("*") if path.is_file()]
+    assert any("limits" in str(path) for path in written)
+    for path in written:
+        assert "203.0.113.79" not in str(path)
+        assert b"203.0.113.79" not in path.read_bytes()
+    logging.getLogger("parley.access").removeHandler(log)
+    assert len(log.lines) == 2
+    assert all("203.0.113.79" not in line and "client:" in line for line in log.lines)

@@ -16,6 +16,7 @@ from parley.domain.records import Article, Author, Comment, FlagReason, NewComme
 from tests import builders
 
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
+DAY = timedelta(days=1)
 
 
 async def add_article(store: Store, **overrides: object) -> Article:
@@ -279,13 +280,14 @@ async def test_site_policy_secret_and_idempotency_records_persist(store: Store) 
         assert await tx.site.policy() is None
         await tx.site.set_policy(Policy(max_links=9), at=NOW)
         secret = await tx.site.secret()
-        await tx.site.remember("key", request_hash="rh", response=b"{}", at=NOW)
+        await tx.site.remember("key", request_hash="rh", response=b"{}", comment_id=1, at=NOW, since=NOW - DAY)
     async with store.writing() as tx:
         assert (await tx.site.policy()) == Policy(max_links=9)
         assert await tx.site.secret() == secret
         assert len(secret) == 32
-        assert await tx.site.replay("key") == ("rh", b"{}")
-        assert await tx.site.replay("other") is None
+        assert await tx.site.replay("key", since=NOW - DAY) == ("rh", b"{}")
+        assert await tx.site.replay("key", since=NOW + DAY) is None
+        assert await tx.site.replay("other", since=NOW - DAY) is None
 
 
 async def test_audit_events_are_listed_newest_first_and_filtered(store: Store) -> None:
@@ -324,13 +326,13 @@ async def test_an_authors_comments_are_found_by_email_hash_and_anonymised_in_pla
         second = await add_comment(tx, article, first, visible=False, email_hash="ann", body="again")
         await tx.flags.add(first.id, reader_hash="r1", reason=FlagReason.SPAM, note="why", at=NOW)
         await tx.flags.add(first.id, reader_hash="r2", reason=FlagReason.SPAM, note=None, at=NOW)
-        await tx.site.remember("k1", request_hash="h", response=b'{"comment":{"id":"%d"}}' % first.id, at=NOW)
-        await tx.site.remember("k2", request_hash="h", response=b'{"comment":{"id":"%d"}}' % reply.id, at=NOW)
+        await tx.site.remember("k1", request_hash="h", response=b"{}", comment_id=first.id, at=NOW, since=NOW - DAY)
+        await tx.site.remember("k2", request_hash="h", response=b"{}", comment_id=reply.id, at=NOW, since=NOW - DAY)
     async with store.writing() as tx:
         found = await tx.comments.by_email_hash("ann")
         assert [comment.id for comment in found] == [first.id, second.id]
         assert await tx.flags.delete_for(first.id) == 2
-        assert await tx.site.forget_answers([first.id, second.id]) == 1
+        await tx.site.erase_answers([first.id, second.id])
         blank = await tx.comments.anonymise(found[0])
     async with store.reading() as tx:
         stored = await tx.comments.get(first.id)
@@ -341,8 +343,8 @@ async def test_an_authors_comments_are_found_by_email_hash_and_anonymised_in_pla
         assert (stored.parent_id, stored.path, stored.status) == (first.parent_id, first.path, first.status)
         assert await tx.comments.by_email_hash("ann") == [await tx.comments.get(second.id)]
         assert await tx.flags.for_comment(first.id) == []
-        assert await tx.site.replay("k1") is None
-        assert await tx.site.replay("k2") is not None
+        assert await tx.site.replay("k1", since=NOW - DAY) == ("h", b"")
+        assert await tx.site.replay("k2", since=NOW - DAY) == ("h", b"{}")
         assert (await tx.comments.get(reply.id)) == reply
 
 
@@ -406,3 +408,13 @@ async def test_an_inserted_comment_is_returned_as_it_is_stored(store: Store) -> 
     async with store.reading() as tx:
         assert await tx.comments.get(root.id) == msgspec.structs.replace(root, visible_replies=1)
         assert await tx.comments.get(reply.id) == reply
+
+
+async def test_idempotency_records_older_than_the_window_are_forgotten_as_new_ones_come(store: Store) -> None:
+    async with store.writing() as tx:
+        await tx.site.remember(
+            "old", request_hash="h", response=b"{}", comment_id=1, at=NOW - 2 * DAY, since=NOW - 3 * DAY
+        )
+        await tx.site.remember("new", request_hash="h", response=b"{}", comment_id=2, at=NOW, since=NOW - DAY)
+        assert await tx.site.replay("old", since=NOW - 3 * DAY) is None
+        assert await tx.site.replay("new", since=NOW - DAY) == ("h", b"{}")

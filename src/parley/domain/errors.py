@@ -21,6 +21,12 @@ class NotFound(DomainError):
         self.what = what
 
 
+class Erased(DomainError):
+    """What was asked for existed once and was erased on its author's behalf."""
+
+    code = "erased"
+
+
 class InvalidInput(DomainError):
     """A value passed the wire schema but breaks a rule; `field` names it."""
 

@@ -165,12 +165,19 @@ class Site(Protocol):
     async def secret(self) -> bytes:
         """The key for keyed hashes, made once at the first start and kept in the database."""
 
-    async def replay(self, key: str) -> tuple[str, bytes] | None:
-        """The request hash and first answer stored under an idempotency key."""
+    async def replay(self, key: str, *, since: datetime) -> tuple[str, bytes] | None:
+        """The request hash and first answer stored under an idempotency key at or after `since`.
 
-    async def remember(self, key: str, *, request_hash: str, response: bytes, at: datetime) -> None: ...
-    async def forget_answers(self, comment_ids: Sequence[int]) -> int:
-        """Delete the stored first answers (they repeat name and body) about these comments."""
+        An answer erased with its comment comes back empty: the key is known, its comment is gone.
+        """
+
+    async def remember(
+        self, key: str, *, request_hash: str, response: bytes, comment_id: int, at: datetime, since: datetime
+    ) -> None:
+        """Store a first answer; records from before `since` are forgotten."""
+
+    async def erase_answers(self, comment_ids: Sequence[int]) -> None:
+        """Empty the stored first answers about these comments, keeping their keys."""
 
 
 class Tx(Protocol):

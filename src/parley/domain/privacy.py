@@ -34,7 +34,7 @@ class PrivacyService:
                 await tx.flags.delete_for(comment.id)
                 removed = await move(tx, comment, Action.PURGE, actor=actor, reason=None, policy=policy, at=now)
                 await tx.comments.anonymise(removed)
-            await tx.site.forget_answers([comment.id for comment in comments])
+            await tx.site.erase_answers([comment.id for comment in comments])
             # The event counts what was erased and never says whose it was.
             await tx.audit.append(
                 comment_id=None,

@@ -14,6 +14,7 @@ from parley.domain.errors import (
     Banned,
     CommentsClosed,
     Duplicate,
+    Erased,
     Forbidden,
     IdempotencyMismatch,
     NotFound,
@@ -77,6 +78,8 @@ def closed(article: Article, policy: Policy, now: datetime) -> bool:
 
 
 _RECEIPT = msgspec.json.Decoder(Receipt)
+REPLAY_WINDOW = timedelta(days=1)
+"""How long an Idempotency-Key replays its first answer: retries come within minutes, a day is plenty."""
 
 
 class SubmissionService:
@@ -92,15 +95,17 @@ class SubmissionService:
         body_html = await asyncio.to_thread(text.render_comment, draft.body)
         request_hash = hashlib.sha256(msgspec.json.encode((slug, draft))).hexdigest()
         async with self._store.writing() as tx:
+            now = self._clock()
             if idempotency_key is not None:
-                first = await tx.site.replay(idempotency_key)
+                first = await tx.site.replay(idempotency_key, since=now - REPLAY_WINDOW)
                 if first is not None:
                     if first[0] != request_hash:
                         raise IdempotencyMismatch("this Idempotency-Key was used with a different request")
+                    if not first[1]:
+                        raise Erased("the comment this Idempotency-Key created has been erased")
                     receipt = _RECEIPT.decode(first[1])
                     receipt.edit_token = self._hasher.edit_token(idempotency_key, request_hash)
                     return receipt
-            now = self._clock()
             article = await tx.articles.by_slug(slug, now=now)
             if article is None:
                 raise NotFound("article", slug)
@@ -157,7 +162,12 @@ class SubmissionService:
             if idempotency_key is not None:
                 stored = msgspec.structs.replace(receipt, edit_token="")
                 await tx.site.remember(
-                    idempotency_key, request_hash=request_hash, response=msgspec.json.encode(stored), at=now
+                    idempotency_key,
+                    request_hash=request_hash,
+                    response=msgspec.json.encode(stored),
+                    comment_id=comment.id,
+                    at=now,
+                    since=now - REPLAY_WINDOW,
                 )
             return receipt
 

@@ -22,6 +22,7 @@ log = logging.getLogger("parley.errors")
 # The one table from domain refusals to HTTP statuses.
 STATUS: dict[type[errors.DomainError], int] = {
     errors.NotFound: 404,
+    errors.Erased: 404,
     errors.InvalidInput: 422,
     errors.IdempotencyMismatch: 422,
     errors.CommentsClosed: 403,

@@ -14,6 +14,7 @@ from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.stores.file import FileStore
 from litestar.stores.memory import MemoryStore
 
+from parley.domain.identity import Hasher
 from parley.http.client import Proxies, resolve
 from parley.http.guards import moderator
 
@@ -52,7 +53,9 @@ def configs(*, writes_per_minute: int, reads_per_minute: int, proxies: Proxies) 
     """One limiter per budget that is switched on (a limit of 0 is off), each counting in its own store."""
 
     def identify(request: Request[Any, Any, Any]) -> str:
-        return client_key(request, proxies)
+        # Counters are named by the keyed hash parley keeps of addresses: no address is written in the clear.
+        hasher: Hasher = request.app.state.services.hasher
+        return hasher.address(client_key(request, proxies))
 
     return [
         RateLimitConfig(

@@ -14,6 +14,7 @@ from litestar.params import SkipValidation
 from litestar.plugins.prometheus import PrometheusController
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from parley.domain.identity import Hasher
 from parley.domain.ports import Store
 from parley.http.errors import problems
 
@@ -53,7 +54,11 @@ class MetricsController(PrometheusController):
 
 
 def access_logging(app: ASGIApp) -> ASGIApp:
-    """One line per request: method, path, status, duration, client."""
+    """One line per request: client, method, path, status, duration.
+
+    The client is the start of the keyed hash parley keeps of its address (enough to follow one client
+    through a log), never the address itself: addresses are kept only as keyed hashes, logs included.
+    """
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
@@ -72,10 +77,9 @@ def access_logging(app: ASGIApp) -> ASGIApp:
         try:
             await app(scope, receive, sending)
         finally:
-            client = scope.get("client")
             access_log.info(
                 '%s "%s %s" %d %.1fms',
-                client[0] if client else "-",
+                _who(scope),
                 method,
                 scope["path"],
                 status,
@@ -83,3 +87,12 @@ def access_logging(app: ASGIApp) -> ASGIApp:
             )
 
     return middleware
+
+
+def _who(scope: Scope) -> str:
+    client = scope.get("client")
+    services = getattr(scope["litestar_app"].state, "services", None)
+    if client is None or services is None:
+        return "-"
+    hasher: Hasher = services.hasher
+    return "client:" + hasher.address(client[0])[:12]

@@ -203,7 +203,7 @@ class SqliteComments:
     _ANONYMISE = """
     UPDATE comments
        SET author_name = '', author_email = NULL, author_url = NULL, email_hash = NULL, author_key = '',
-           address_hash = '', body = '', body_html = '', body_hash = ''
+           address_hash = '', body = '', body_html = '', body_hash = '', edit_token_hash = 'purged:' || id
      WHERE id = :id
     """
 
@@ -219,6 +219,7 @@ class SqliteComments:
             address_hash="",
             body="",
             body_html="",
+            edit_token_hash=f"purged:{comment.id}",
         )
 
     _SET_STATE = """

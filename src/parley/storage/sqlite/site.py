@@ -47,27 +47,31 @@ class SqliteSite:
         assert raw is not None
         return raw
 
-    _REPLAY = "SELECT request_hash, response FROM idempotency_keys WHERE key = :key"
-    _REMEMBER = """
-    INSERT INTO idempotency_keys (key, request_hash, response, created_at) VALUES (:key, :hash, :response, :at)
-    """
+    _REPLAY = "SELECT request_hash, response FROM idempotency_keys WHERE key = :key AND created_at >= :since"
 
-    async def replay(self, key: str) -> tuple[str, bytes] | None:
-        rows = list(await self._conn.execute_fetchall(self._REPLAY, {"key": key}))
+    async def replay(self, key: str, *, since: datetime) -> tuple[str, bytes] | None:
+        rows = list(await self._conn.execute_fetchall(self._REPLAY, {"key": key, "since": stamp(since)}))
         return (rows[0][0], bytes(rows[0][1])) if rows else None
 
-    async def remember(self, key: str, *, request_hash: str, response: bytes, at: datetime) -> None:
-        await self._conn.execute(
-            self._REMEMBER, {"key": key, "hash": request_hash, "response": response, "at": stamp(at)}
-        )
-
-    # The stored answer is the submission's receipt; its `comment.id` says which comment it is about.
-    _FORGET = """
-    DELETE FROM idempotency_keys
-     WHERE json_extract(CAST(response AS TEXT), '$.comment.id') IN (SELECT CAST(value AS TEXT) FROM json_each(:ids))
-    RETURNING key
+    _EXPIRE = "DELETE FROM idempotency_keys WHERE created_at < :since"
+    _REMEMBER = """
+    INSERT INTO idempotency_keys (key, request_hash, response, comment_id, created_at)
+    VALUES (:key, :hash, :response, :comment_id, :at)
+        ON CONFLICT (key) DO UPDATE
+       SET request_hash = excluded.request_hash, response = excluded.response, comment_id = excluded.comment_id,
+           created_at = excluded.created_at
     """
 
-    async def forget_answers(self, comment_ids: Sequence[int]) -> int:
-        ids = msgspec.json.encode([str(comment_id) for comment_id in comment_ids]).decode()
-        return len(list(await self._conn.execute_fetchall(self._FORGET, {"ids": ids})))
+    async def remember(
+        self, key: str, *, request_hash: str, response: bytes, comment_id: int, at: datetime, since: datetime
+    ) -> None:
+        # Records older than `since` are forgotten here, a few at a time as new ones come, by their index.
+        await self._conn.execute(self._EXPIRE, {"since": stamp(since)})
+        params = {"key": key, "hash": request_hash, "response": response, "comment_id": comment_id, "at": stamp(at)}
+        await self._conn.execute(self._REMEMBER, params)
+
+    # The request hash stays, so a retry is still recognised; the answer, which repeats the comment, goes.
+    _ERASE = "UPDATE idempotency_keys SET response = X'' WHERE comment_id IN (SELECT value FROM json_each(:ids))"
+
+    async def erase_answers(self, comment_ids: Sequence[int]) -> None:
+        await self._conn.execute(self._ERASE, {"ids": msgspec.json.encode(list(comment_ids)).decode()})
