@@ -91,3 +91,38 @@ async def test_replies_of_an_unknown_comment_or_with_a_foreign_cursor_are_refuse
     foreign = (await thread(client, article.slug, limit=1))["next_cursor"]
     assert (await client.get(f"/api/v1/comments/{root}/replies", params={"cursor": foreign})).status_code == 422
     assert (await client.get(f"/api/v1/comments/{other}/replies", params={"max_comments": 0})).status_code == 422
+
+
+async def test_tombstones_and_the_authors_own_rows_count_toward_the_budget(client: Client, services: Services) -> None:
+    article = await make_article(services)
+    for n in range(4):
+        root = (await post(client, article.slug, body=f"root {n}")).json()["comment"]["id"]
+        middle = (await post(client, article.slug, body=f"middle {n}", parent_id=root)).json()
+        await post(client, article.slug, body=f"reply {n}", parent_id=middle["comment"]["id"])
+        # The middle comment becomes a tombstone: shown, but not among its root's visible replies.
+        deleted = await client.delete(
+            f"/api/v1/comments/{middle['comment']['id']}", headers={"X-Edit-Token": middle["edit_token"]}
+        )
+        assert deleted.status_code == 204
+    seen: list[str] = []
+    cursor = None
+    while True:
+        page = await thread(client, article.slug, max_comments=5, **({"cursor": cursor} if cursor else {}))
+        shown = flat(page["items"])
+        assert 0 < len(shown) <= 5
+        seen += shown
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert len(seen) == len(set(seen)) == 12
+
+
+async def test_once_the_first_comment_is_cut_no_other_joins_its_page(client: Client, services: Services) -> None:
+    article = await make_article(services)
+    big, small = await make_thread(client, article.slug, [6, 0])
+    page = await thread(client, article.slug, max_comments=4)
+    assert [node["id"] for node in page["items"]] == [big]
+    assert "replies_cursor" in page["items"][0]
+    assert page["next_cursor"] is not None
+    following = await thread(client, article.slug, max_comments=4, cursor=page["next_cursor"])
+    assert [node["id"] for node in following["items"]] == [small]

@@ -32,14 +32,18 @@ _ROOT_AFTER = {
 _SHOWN_C = "(c.visible = 1 OR c.visible_replies > 0 OR c.id = :own_id)"
 _THREAD_COLUMNS = """c.id, c.parent_id, c.depth, c.status, c.visible, c.visible_replies, c.author_name, c.author_url,
            c.body_html, c.created_at, c.edited_at"""
+_NAMES = [column.strip().removeprefix("c.") for column in _THREAD_COLUMNS.split(",")]
+_NAMED_COLUMNS = ", ".join(f"c.{name} AS {name}" for name in _NAMES)
+_PLAIN_COLUMNS = ", ".join(f"shown.{name}" for name in _NAMES)
 
 
 def _thread_sql(sort: Sort, own: bool) -> str:
     """The page query, one statement: the page's roots, then their shown subtrees in thread order.
 
-    Roots join the page while their subtrees (1 + visible replies each) fit in :budget; the first root always
-    joins, and if its subtree alone is larger it is cut after :budget rows (`cut`), its rest left to the
-    replies endpoint. One candidate beyond the page comes back as a bare row: the sign that more follow.
+    Candidate roots are chosen by an estimate (1 + visible replies each) within :budget; then the rows really
+    shown are numbered, and a root is kept only if all its rows fall within :budget. The first root always
+    stays, cut after :budget rows (`cut`) if it is larger, its rest left to the replies endpoint. Rows of
+    roots not kept come back marked so: the sign that more follow.
     """
     roots = f"article_id = :article_id AND parent_id IS NULL AND {_SHOWN}"
     if own:  # the author's own pending root joins the page in its place
@@ -62,15 +66,22 @@ def _thread_sql(sort: Sort, own: bool) -> str:
          WHERE c.root_id = (SELECT id FROM page WHERE rank = 1) AND {_SHOWN_C}
          ORDER BY c.path
          LIMIT 1 OFFSET :budget - 1
+    ), shown AS (
+        SELECT {_NAMED_COLUMNS}, page.rank, page.fits, row_number() OVER (ORDER BY page.rank, c.path) AS n
+          FROM page JOIN comments c ON c.root_id = page.id
+         WHERE {_SHOWN_C}
+           AND (page.fits OR c.id = page.id)
+           AND (page.rank > 1 OR NOT EXISTS (SELECT 1 FROM cut) OR c.path <= (SELECT path FROM cut))
+    ), ends AS (
+        SELECT rank, max(n) AS last FROM shown GROUP BY rank
     )
-    SELECT {_THREAD_COLUMNS}, page.fits,
+    -- The estimate above leaves out tombstones and the author's own rows: count what is shown, exactly.
+    SELECT {_PLAIN_COLUMNS},
+           shown.fits AND (shown.rank = 1 OR ends.last <= :budget),
            EXISTS (SELECT 1 FROM comments c, cut
                     WHERE c.root_id = (SELECT id FROM page WHERE rank = 1) AND {_SHOWN_C} AND c.path > cut.path)
-      FROM page JOIN comments c ON c.root_id = page.id
-     WHERE {_SHOWN_C}
-       AND (page.fits OR c.id = page.id)
-       AND (page.rank > 1 OR NOT EXISTS (SELECT 1 FROM cut) OR c.path <= (SELECT path FROM cut))
-     ORDER BY page.rank, c.path
+      FROM shown JOIN ends ON ends.rank = shown.rank
+     ORDER BY shown.n
     """
 
 
