@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -101,5 +102,55 @@ async def test_units_see_earlier_units_of_their_batch(tmp_path: Path, units: int
         async with store.writing() as tx:
             rows = await tx.conn.execute_fetchall("SELECT COUNT(*) FROM authors")
         assert next(iter(rows))[0] == units
+    finally:
+        await store.close()
+
+
+def slow(monkeypatch: pytest.MonkeyPatch, method: str, statement: str) -> None:
+    """Make one of the writer's waits (BEGIN or COMMIT, run in a thread) take a while."""
+    from parley.storage.sqlite.inline import InlineConnection
+
+    original = getattr(InlineConnection, method)
+
+    def slowly(self: InlineConnection, *args: str) -> None:
+        if not args or args[0] == statement:
+            time.sleep(0.2)
+        original(self, *args)
+
+    monkeypatch.setattr(InlineConnection, method, slowly)
+
+
+async def test_a_unit_cancelled_while_its_batch_commits_does_not_fail_the_others(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, _ = await open_store(tmp_path)
+    slow(monkeypatch, "_finish", "COMMIT")
+    try:
+        first = asyncio.create_task(insert(store, "stays"))
+        second = asyncio.create_task(insert(store, "cancelled-caller"))
+        await asyncio.sleep(0.1)
+        second.cancel()
+        await first
+        with pytest.raises(asyncio.CancelledError):
+            await second
+        await insert(store, "after")
+        assert {"stays", "after"} <= committed_slugs(tmp_path)
+    finally:
+        await store.close()
+
+
+async def test_a_unit_cancelled_while_beginning_gives_the_writer_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, _ = await open_store(tmp_path)
+    slow(monkeypatch, "_begin", "BEGIN IMMEDIATE")
+    try:
+        waiting = asyncio.create_task(insert(store, "never"))
+        await asyncio.sleep(0.05)
+        waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        await insert(store, "after")
+        assert committed_slugs(tmp_path) == {"after"}
     finally:
         await store.close()

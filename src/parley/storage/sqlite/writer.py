@@ -32,9 +32,28 @@ class Writer:
         self._waiting = 0
         self._batch: _Batch | None = None
         self._batch_limit = batch_limit
+        self._ending: set[asyncio.Task[None]] = set()
 
     def unit(self) -> _Unit:
+        """A unit of work: `async with writer.unit() as tx:`; it returns after the COMMIT that keeps it."""
         return _Unit(self)
+
+    def _end_on_its_own(self, batch: _Batch, failed: bool) -> asyncio.Task[None]:
+        """End a unit in a task of its own: a caller cancelled meanwhile must not leave the lock held, a
+        transaction half done, or its batch told it failed when it committed."""
+        task = asyncio.ensure_future(self._end(batch, failed))
+        self._ending.add(task)
+        task.add_done_callback(self._ending.discard)
+        return task
+
+    def _end_once_begun(self, begun: asyncio.Future[_Batch]) -> None:
+        """A unit whose caller went away while it was being begun is ended, as failed, once it has begun."""
+
+        def ended(task: asyncio.Future[_Batch]) -> None:
+            if not task.cancelled() and task.exception() is None:
+                self._end_on_its_own(task.result(), failed=True)
+
+        begun.add_done_callback(ended)
 
     async def _begin(self) -> _Batch:
         self._waiting += 1
@@ -87,13 +106,19 @@ class _Unit:
         self._batch: _Batch | None = None
 
     async def __aenter__(self) -> SqliteTx:
-        self._batch = await self._writer._begin()
+        # Shielded: BEGIN runs in a thread that a cancellation cannot stop, and the lock must not be lost.
+        begun = asyncio.ensure_future(self._writer._begin())
+        try:
+            self._batch = await asyncio.shield(begun)
+        except asyncio.CancelledError:
+            self._writer._end_once_begun(begun)
+            raise
         return SqliteTx(self._writer._conn)
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         assert self._batch is not None
-        await self._writer._end(self._batch, failed=exc_type is not None)
+        await asyncio.shield(self._writer._end_on_its_own(self._batch, failed=exc_type is not None))
         if exc_type is None:
             await self._batch.committed
