@@ -87,3 +87,17 @@ async def test_bad_list_parameters_are_422(client: Client) -> None:
         response = await client.get("/api/v1/articles", params=params)
         assert response.status_code == 422, params
         assert response.json()["errors"]
+
+
+async def test_comments_of_an_article_moved_to_a_later_date_are_hidden_everywhere(
+    client: Client, services: Services, clock
+) -> None:  # type: ignore[no-untyped-def]
+    from parley.domain.records import ArticleChanges
+
+    article = await make_article(services)
+    comment = (await post(client, article.slug)).json()["comment"]["id"]
+    await services.articles.update(article.slug, ArticleChanges(published_at=clock.now + timedelta(days=1)), actor="t")
+    assert (await client.get(f"/api/v1/comments/{comment}")).status_code == 404
+    assert (await client.post(f"/api/v1/comments/{comment}/flags", json={"reason": "spam"})).status_code == 404
+    assert (await client.get(f"/api/v1/comments/{comment}/replies")).status_code == 404
+    assert (await client.get("/api/v1/counts", params={"slug": article.slug})).json() == {"counts": {article.slug: 0}}

@@ -84,3 +84,12 @@ async def test_a_bad_query_is_refused_even_after_good_ones_were_cached(client: C
     assert (await client.get(url, params={"limit": 5})).status_code == 200
     assert (await client.get(url, params={"limit": 5})).status_code == 200
     assert (await client.get(url, params={"limit": 500})).status_code == 422
+
+
+async def test_a_bad_query_is_refused_even_with_a_fresh_etag(client: Client, services: Services) -> None:
+    article = await make_article(services)
+    url = f"/api/v1/articles/{article.slug}/comments"
+    tag = (await client.get(url)).headers["etag"]
+    for params in ({"limit": 0}, {"sort": "bogus"}, {"cursor": "garbage"}, {"max_comments": 9999}):
+        answer = await client.get(url, params=params, headers={"If-None-Match": tag})
+        assert answer.status_code == 422, params

@@ -309,7 +309,8 @@ async def test_comment_counts_and_versions_are_read_for_published_articles(store
     async with store.writing() as tx:
         await add_comment(tx, article)
         await add_comment(tx, article, visible=False, body="waiting")
-    assert await store.comment_counts(["counted", "later", "missing"]) == {"counted": 1, "later": 0}
+    assert await store.comment_counts(["counted", "later", "missing"], now=NOW) == {"counted": 1}
+    assert await store.comment_counts(["later"], now=NOW + timedelta(days=2)) == {"later": 0}
     found = await store.article_version("counted", now=NOW)
     assert found is not None
     assert found[0] == article.id
@@ -387,17 +388,17 @@ async def test_a_first_top_level_comment_larger_than_the_budget_is_cut(store: St
 
 async def test_cheap_reads_follow_every_commit(store: Store) -> None:
     article = await add_article(store, slug="followed")
-    assert await store.comment_counts(["followed", "nowhere"]) == {"followed": 0}
+    assert await store.comment_counts(["followed", "nowhere"], now=NOW) == {"followed": 0}
     before = await store.article_version("followed", now=NOW)
     async with store.writing() as tx:
         await add_comment(tx, article)
-    assert await store.comment_counts(["followed", "nowhere"]) == {"followed": 1}
+    assert await store.comment_counts(["followed", "nowhere"], now=NOW) == {"followed": 1}
     after = await store.article_version("followed", now=NOW)
     assert before is not None
     assert after is not None
     assert after[1] > before[1]
     await add_article(store, slug="nowhere")
-    assert await store.comment_counts(["followed", "nowhere"]) == {"followed": 1, "nowhere": 0}
+    assert await store.comment_counts(["followed", "nowhere"], now=NOW) == {"followed": 1, "nowhere": 0}
 
 
 async def test_an_inserted_comment_is_returned_as_it_is_stored(store: Store) -> None:

@@ -210,8 +210,8 @@ class Store(Protocol):
     async def change_counter(self) -> int:
         """A number that changes whenever anything is committed, by this process or another."""
 
-    async def comment_counts(self, slugs: Sequence[str]) -> dict[str, int]:
-        """Visible-comment counts of the articles among `slugs` that exist."""
+    async def comment_counts(self, slugs: Sequence[str], *, now: datetime) -> dict[str, int]:
+        """Visible-comment counts of the articles among `slugs` that are published by `now`."""
 
     async def ping(self) -> bool: ...
     async def close(self) -> None: ...

@@ -11,7 +11,7 @@ from parley.domain.changes import is_visible
 from parley.domain.errors import InvalidInput, NotFound
 from parley.domain.identity import Client, Hasher, token_hash
 from parley.domain.paging import Sort
-from parley.domain.ports import Store
+from parley.domain.ports import Store, Tx
 from parley.domain.records import Clock, Comment, FlagReason, Status, ThreadRow
 from parley.domain.submission import current_policy, own_node
 
@@ -123,11 +123,9 @@ class ThreadService:
         """The shown replies below a comment, page by page, for threads whose pages show only the first ones."""
         kind = _replies_kind(comment_id)
         after_id = None if cursor is None else paging.decode(cursor, kind).id
-        now = self._clock()
         async with self._store.reading() as tx:
             parent = await tx.comments.get(comment_id)
-            article = None if parent is None else await tx.articles.by_id(parent.article_id)
-            if parent is None or article is None or article.published_at > now or not _shown(parent):
+            if parent is None or not _shown(parent) or not await self._published(tx, parent):
                 raise NotFound("comment", str(comment_id))
             after = None
             if after_id is not None:
@@ -142,15 +140,20 @@ class ThreadService:
         """A single visible comment, without its replies."""
         async with self._store.reading() as tx:
             comment = await tx.comments.get(comment_id)
-        if comment is None or not comment.visible:
-            raise NotFound("comment", str(comment_id))
+            if comment is None or not comment.visible or not await self._published(tx, comment):
+                raise NotFound("comment", str(comment_id))
         return own_node(comment)
+
+    async def _published(self, tx: Tx, comment: Comment) -> bool:
+        """A comment is public only while its article is: an article moved to a later date hides its thread."""
+        article = await tx.articles.by_id(comment.article_id)
+        return article.published_at <= self._clock()
 
     async def counts(self, slugs: Sequence[str]) -> dict[str, int]:
         """Visible-comment counts; an unknown article counts zero, as a page without comments would show."""
         if len(slugs) > MAX_COUNT_SLUGS:
             raise InvalidInput("slug", f"at most {MAX_COUNT_SLUGS} slugs per request")
-        known = await self._store.comment_counts(slugs)
+        known = await self._store.comment_counts(slugs, now=self._clock())
         return {slug: known.get(slug, 0) for slug in slugs}
 
     async def flag(self, comment_id: int, reason: FlagReason, note: str | None, client: Client) -> None:
@@ -159,7 +162,7 @@ class ThreadService:
         async with self._store.writing() as tx:
             now = self._clock()
             comment = await tx.comments.get(comment_id)
-            if comment is None or not comment.visible:
+            if comment is None or not comment.visible or not await self._published(tx, comment):
                 raise NotFound("comment", str(comment_id))
             if not await tx.flags.add(comment.id, reader_hash=reader, reason=reason, note=note, at=now):
                 return

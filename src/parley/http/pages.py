@@ -10,6 +10,7 @@ from litestar import Response
 from litestar.status_codes import HTTP_200_OK, HTTP_304_NOT_MODIFIED
 from litestar.types import Scope
 
+from parley.domain import paging
 from parley.domain.paging import Sort
 from parley.domain.threads import ThreadService
 from parley.http.fastpath import Answer
@@ -92,6 +93,8 @@ class ThreadPages:
                 slug, sort=sort, cursor=cursor, limit=limit, budget=budget, edit_token=edit_token
             )
             return _response(_ENCODER.encode(own_view), HTTP_200_OK, _PRIVATE)
+        if cursor is not None:
+            paging.decode(cursor, sort.value)  # a bad cursor is refused even to a client holding a fresh ETag
         article_id, version = await self._threads.version(slug)
         tag = etag(article_id, version)
         if not_modified(tag, if_none_match):
@@ -122,11 +125,13 @@ class ThreadPages:
         if found is None:
             return None
         article_id, version = found
+        body = self._cache.get((slug, scope["query_string"]), version)
+        if body is None:
+            return None  # a query not answered at this version may be invalid: the handler reads it first
         tag = etag(article_id, version)
         if not_modified(tag, if_none_match):
             return Answer(HTTP_304_NOT_MODIFIED, b"", ((b"etag", tag.encode()), *_RAW_PUBLIC))
-        body = self._cache.get((slug, scope["query_string"]), version)
-        return None if body is None else Answer(HTTP_200_OK, body, ((b"etag", tag.encode()), *_RAW_PUBLIC))
+        return Answer(HTTP_200_OK, body, ((b"etag", tag.encode()), *_RAW_PUBLIC))
 
 
 _RAW_PUBLIC = tuple((name.lower().encode(), value.encode()) for name, value in _PUBLIC.items())

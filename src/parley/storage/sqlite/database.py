@@ -156,9 +156,9 @@ class SqliteStore:
         assert self._glance is not None, "store not opened"
         return self._glance.change_counter()
 
-    async def comment_counts(self, slugs: Sequence[str]) -> dict[str, int]:
+    async def comment_counts(self, slugs: Sequence[str], *, now: datetime) -> dict[str, int]:
         assert self._glance is not None, "store not opened"
-        return self._glance.comment_counts(slugs)
+        return self._glance.comment_counts(slugs, now)
 
     async def ping(self) -> bool:
         try:

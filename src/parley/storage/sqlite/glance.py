@@ -23,7 +23,7 @@ class Glance:
         self._conn = conn
         self._seen = -1
         self._versions: dict[str, tuple[int, int, str]] = {}
-        self._counts: dict[str, int | None] = {}
+        self._counts: dict[str, tuple[int, str] | None] = {}
 
     def change_counter(self) -> int:
         """SQLite's data_version: it changes when any other connection commits (this one only reads)."""
@@ -51,16 +51,20 @@ class Glance:
         # Publication comes with time, not with a commit: compared on every look.
         return (article_id, version) if published_at <= stamp(now) else None
 
-    _COUNTS = "SELECT slug, comment_count FROM articles WHERE slug IN (SELECT value FROM json_each(:slugs))"
+    _COUNTS = """
+    SELECT slug, comment_count, published_at FROM articles WHERE slug IN (SELECT value FROM json_each(:slugs))
+    """
 
-    def comment_counts(self, slugs: Sequence[str]) -> dict[str, int]:
+    def comment_counts(self, slugs: Sequence[str], now: datetime) -> dict[str, int]:
         self._fresh()
         missing = [slug for slug in slugs if slug not in self._counts]
         if missing:
             self._counts.update(dict.fromkeys(missing))
             encoded = msgspec.json.encode(missing).decode()
-            self._counts.update(self._conn.execute(self._COUNTS, {"slugs": encoded}).fetchall())
-        return {slug: count for slug in slugs if (count := self._counts[slug]) is not None}
+            for slug, count, published_at in self._conn.execute(self._COUNTS, {"slugs": encoded}):
+                self._counts[slug] = (int(count), str(published_at))
+        moment = stamp(now)
+        return {slug: found[0] for slug in slugs if (found := self._counts[slug]) is not None and found[1] <= moment}
 
     def close(self) -> None:
         self._conn.close()
