@@ -7,14 +7,16 @@ import itertools
 from typing import Any
 
 import pytest
+from litestar import Litestar
 
 from parley.app import Services
-from parley.domain.records import ArticleModeration
+from parley.domain.records import ArticleModeration, Role
 from tests.http.conftest import MODERATOR
 from tests.http.helpers import (
     Client,
     admin_comment,
     audit_events,
+    connect,
     make_article,
     moderate,
     post,
@@ -143,21 +145,25 @@ async def test_expected_status_that_no_longer_holds_is_409_and_changes_nothing(
     assert ok.json()["status"] == "rejected"
 
 
-async def test_two_moderators_deciding_at_once_one_wins_and_one_event_is_written(
-    client: Client, services: Services, moderator: dict[str, str]
-) -> None:
-    comment_id, _slug = await comment_in(client, services, moderator, "pending")
-    created = await audit_events(services, comment_id=int(comment_id))
-    answers = await asyncio.gather(
-        moderate(client, moderator, comment_id, "approve", expected_status="pending"),
-        moderate(client, moderator, comment_id, "reject", expected_status="pending"),
-    )
-    assert sorted(answer.status_code for answer in answers) == [200, 409]
-    winner = next(answer for answer in answers if answer.status_code == 200).json()
-    events = await audit_events(services, comment_id=int(comment_id))
-    assert len(events) == len(created) + 1
-    assert events[0].to_status == winner["status"]
-    assert (await admin_comment(client, moderator, comment_id))["status"] == winner["status"]
+async def test_two_moderators_deciding_at_once_one_wins_and_one_event_is_written(app_in_loop: Litestar) -> None:
+    """In the test's own loop, so both decisions really are in flight together."""
+    services: Services = app_in_loop.state.services
+    _, one = await services.tokens.create("one", Role.MODERATOR)
+    _, two = await services.tokens.create("two", Role.MODERATOR)
+    async with connect(app_in_loop) as client:
+        first = {"Authorization": f"Bearer {one}"}
+        comment_id, _slug = await comment_in(client, services, first, "pending")
+        created = await audit_events(services, comment_id=int(comment_id))
+        answers = await asyncio.gather(
+            moderate(client, first, comment_id, "approve", expected_status="pending"),
+            moderate(client, {"Authorization": f"Bearer {two}"}, comment_id, "reject", expected_status="pending"),
+        )
+        assert sorted(answer.status_code for answer in answers) == [200, 409]
+        winner = next(answer for answer in answers if answer.status_code == 200).json()
+        events = await audit_events(services, comment_id=int(comment_id))
+        assert len(events) == len(created) + 1
+        assert events[0].to_status == winner["status"]
+        assert (await admin_comment(client, first, comment_id))["status"] == winner["status"]
 
 
 @pytest.mark.parametrize("fields", [{"action": "bless"}, {}, {"action": "approve", "expected_status": "gone"},

@@ -22,7 +22,7 @@ async def test_a_wrong_method_is_a_405_problem(client: Client) -> None:
 
 
 @pytest.mark.parametrize("comment_id", ["0", "-1", "9007199254740992", "99999999999999999999999", "1e3"])
-async def test_comment_ids_out_of_range_never_reach_the_database(client: Client, comment_id: str) -> None:
+async def test_comment_ids_out_of_range_are_a_problem_answer(client: Client, comment_id: str) -> None:
     response = await client.get(f"/api/v1/comments/{comment_id}")
     assert response.status_code in (404, 422)
     assert response.headers["content-type"] == "application/problem+json"
