@@ -30,7 +30,7 @@ from parley.domain import tree
 from parley.domain.paging import Sort
 from parley.domain.records import ThreadRow
 from parley.settings import Settings
-from parley.storage.sqlite.comments import _THREAD
+from parley.storage.sqlite.threads import PAGE_SQL
 from parley.storage.sqlite.database import SqliteStore
 
 BENCH = Path(__file__).resolve().parent
@@ -64,8 +64,9 @@ async def timed_async(call: Callable[[], Awaitable[Any]], rounds: int) -> float:
 async def main(args: argparse.Namespace) -> None:
     conn = sqlite3.connect(args.database)
     article_id = conn.execute("SELECT id FROM articles WHERE slug = ?", (args.slug,)).fetchone()[0]
-    params = {"article_id": article_id, "after_id": None, "after_key": None, "limit": args.limit, "own_id": None}
-    sql = _THREAD[Sort.OLDEST, False]
+    params = {"article_id": article_id, "after_id": None, "after_key": None, "limit": args.limit, "budget": 250,
+              "own_id": None}  # fmt: skip
+    sql = PAGE_SQL[Sort.OLDEST, False]
     rows = conn.execute(sql, params).fetchall()
     thread_rows = [ThreadRow(*row[:11]) for row in rows]
     items = tree.build(thread_rows)

@@ -11,6 +11,7 @@ import msgspec
 
 from parley.domain import paging, text
 from parley.domain.errors import AlreadyExists, NotFound
+from parley.domain.policy import in_force
 from parley.domain.ports import Store, Tx
 from parley.domain.records import (
     Article,
@@ -20,7 +21,6 @@ from parley.domain.records import (
     ArticleView,
     Clock,
 )
-from parley.domain.submission import closed, current_policy
 
 RELATED = 3
 _KIND = "articles"
@@ -73,13 +73,13 @@ class ArticleService:
             article = await tx.articles.by_slug(slug, now=None if editor else now)
             if article is None:
                 raise NotFound("article", slug)
-            policy = await current_policy(tx)
+            policy = await in_force(tx)
             related = await tx.articles.related(article, limit=RELATED, now=now)
             more = await tx.articles.by_same_author(article, limit=RELATED, now=now)
         return ArticleView(
             article=article,
             moderation=policy.moderation_for(article),
-            comments_open=not closed(article, policy, now),
+            comments_open=not policy.closes(article, now),
             related=related,
             more_from_author=more,
         )

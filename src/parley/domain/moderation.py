@@ -10,10 +10,9 @@ import msgspec
 from parley.domain import paging
 from parley.domain.changes import move
 from parley.domain.errors import Conflict, NotFound
-from parley.domain.policy import Policy
+from parley.domain.policy import Policy, in_force
 from parley.domain.ports import Store, Tx
 from parley.domain.records import AuditEvent, AuditQuery, Clock, Comment, QueueItem, Status
-from parley.domain.submission import current_policy
 from parley.domain.transitions import Action, ModeratorAction
 
 
@@ -84,14 +83,14 @@ class ModerationService:
             comment = await tx.comments.get(comment_id)
             if comment is None:
                 raise NotFound("comment", str(comment_id))
-            return await _apply(tx, comment, decision, actor, await current_policy(tx), self._clock())
+            return await _apply(tx, comment, decision, actor, await in_force(tx), self._clock())
 
     async def decide_many(self, ids: list[int], decision: Decision, actor: str) -> list[BulkResult]:
         """The same decision for many comments in one transaction; a refusal for one id leaves the others done."""
         results = []
         async with self._store.writing() as tx:
             now = self._clock()
-            policy = await current_policy(tx)
+            policy = await in_force(tx)
             for comment_id in ids:
                 comment = await tx.comments.get(comment_id)
                 if comment is None:
@@ -119,13 +118,13 @@ class ModerationService:
 
     async def policy(self) -> Policy:
         async with self._store.reading() as tx:
-            return await current_policy(tx)
+            return await in_force(tx)
 
     async def set_policy(self, policy: Policy, actor: str) -> Policy:
         """Replace the whole policy; the audit event names each setting that changed."""
         async with self._store.writing() as tx:
             now = self._clock()
-            before = await current_policy(tx)
+            before = await in_force(tx)
             await tx.site.set_policy(policy, at=now)
             changed = [
                 f"{name}: {msgspec.json.encode(getattr(before, name)).decode()} -> "

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Annotated
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Annotated
 
 import msgspec
 
 from parley.domain import text
 from parley.domain.records import Article, ArticleModeration, Moderation, Status
+
+if TYPE_CHECKING:
+    from parley.domain.ports import Tx
 
 # A rule that lets a comment through at once rather than holding it back.
 _RELEASING = frozenset({"trusted_author"})
@@ -34,11 +38,23 @@ class Policy(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tr
     """Comments one author (by email) may submit per `author_rate_window_seconds`."""
     author_rate_window_seconds: Annotated[int, msgspec.Meta(ge=1, le=86400)] = 60
 
+    def closes(self, article: Article, now: datetime) -> bool:
+        """Comments close by an editor's hand, or by age when the site sets `auto_close_days`."""
+        if not article.comments_open:
+            return True
+        days = self.auto_close_days
+        return days is not None and now - article.published_at > timedelta(days=days)
+
     def moderation_for(self, article: Article) -> Moderation:
         """The article's own setting wins unless it says `inherit`."""
         if article.moderation is ArticleModeration.INHERIT:
             return self.moderation
         return Moderation(article.moderation.value)
+
+
+async def in_force(tx: Tx) -> Policy:
+    """The site's policy as stored, or the defaults before an admin has set one."""
+    return await tx.site.policy() or Policy()
 
 
 class Facts(msgspec.Struct, frozen=True, kw_only=True):

@@ -5,9 +5,9 @@ from __future__ import annotations
 from parley.domain.changes import move
 from parley.domain.errors import InvalidInput
 from parley.domain.identity import Hasher
+from parley.domain.policy import in_force
 from parley.domain.ports import Store
 from parley.domain.records import Clock
-from parley.domain.submission import current_policy
 from parley.domain.transitions import Action
 
 
@@ -28,7 +28,7 @@ class PrivacyService:
         email_hash = self._hasher.email(email)
         async with self._store.writing() as tx:
             now = self._clock()
-            policy = await current_policy(tx)
+            policy = await in_force(tx)
             comments = await tx.comments.by_email_hash(email_hash)
             for comment in comments:
                 await tx.flags.delete_for(comment.id)

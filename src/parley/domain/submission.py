@@ -21,9 +21,9 @@ from parley.domain.errors import (
     RateLimited,
 )
 from parley.domain.identity import Client, Hasher, new_token, same_token, token_hash
-from parley.domain.policy import Facts, Policy, Verdict, judge
+from parley.domain.policy import Facts, Policy, Verdict, in_force, judge
 from parley.domain.ports import Store, Tx
-from parley.domain.records import Article, Clock, Comment, NewComment, Status, ThreadRow, stamp
+from parley.domain.records import Article, Clock, Comment, NewComment, Status, stamp
 from parley.domain.transitions import Action
 
 
@@ -45,36 +45,6 @@ class Receipt(msgspec.Struct, kw_only=True):
     status: Status
     edit_token: str
     edit_expires_at: str
-
-
-def own_node(comment: Comment) -> tree.CommentNode:
-    """A comment as its author sees it: in place, with its status (spam shows as pending)."""
-    row = ThreadRow(
-        comment.id,
-        comment.parent_id,
-        comment.depth,
-        comment.status,
-        comment.visible,
-        comment.visible_replies,
-        comment.author_name,
-        comment.author_url,
-        comment.body_html,
-        stamp(comment.created_at),
-        None if comment.edited_at is None else stamp(comment.edited_at),
-    )
-    return tree.node(row, own=True)
-
-
-async def current_policy(tx: Tx) -> Policy:
-    return await tx.site.policy() or Policy()
-
-
-def closed(article: Article, policy: Policy, now: datetime) -> bool:
-    """Comments close by an editor's hand, or by age when the site sets `auto_close_days`."""
-    if not article.comments_open:
-        return True
-    days = policy.auto_close_days
-    return days is not None and now - article.published_at > timedelta(days=days)
 
 
 _RECEIPT = msgspec.json.Decoder(Receipt)
@@ -109,8 +79,8 @@ class SubmissionService:
             article = await tx.articles.by_slug(slug, now=now)
             if article is None:
                 raise NotFound("article", slug)
-            policy = await current_policy(tx)
-            if closed(article, policy, now):
+            policy = await in_force(tx)
+            if policy.closes(article, now):
                 raise CommentsClosed("comments on this article are closed")
             email_hash = self._hasher.email(draft.author_email) if draft.author_email else None
             verdict = await self._verdict(tx, article, policy, draft, email_hash, client, now)
@@ -154,7 +124,7 @@ class SubmissionService:
                 at=now,
             )
             receipt = Receipt(
-                comment=own_node(comment),
+                comment=tree.author_view(comment),
                 status=verdict.shown_status,
                 edit_token=edit_token,
                 edit_expires_at=stamp(now + timedelta(seconds=policy.edit_window_seconds)),
@@ -236,7 +206,7 @@ class SubmissionService:
         body_hash = hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest()
         async with self._store.writing() as tx:
             now = self._clock()
-            policy = await current_policy(tx)
+            policy = await in_force(tx)
             comment = await self._own(tx, comment_id, edit_token, now, policy)
             article = await tx.articles.by_id(comment.article_id)
             if await tx.comments.repeats(comment.id, body_hash):
@@ -261,13 +231,13 @@ class SubmissionService:
             if action is not None:
                 actor = f"rule:{verdict.rules[0]}" if verdict.rules else "system"
                 comment = await move(tx, comment, action, actor=actor, reason="edited", policy=policy, at=now)
-            return own_node(comment)
+            return tree.author_view(comment)
 
     async def delete(self, comment_id: int, edit_token: str) -> None:
         """The author takes a comment down; replies under it stay, under a tombstone."""
         async with self._store.writing() as tx:
             now = self._clock()
-            policy = await current_policy(tx)
+            policy = await in_force(tx)
             comment = await self._own(tx, comment_id, edit_token, now, policy)
             if comment.status is Status.SPAM:
                 return  # a spammer learns nothing: the comment stays where it is

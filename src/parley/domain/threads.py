@@ -11,9 +11,9 @@ from parley.domain.changes import is_visible
 from parley.domain.errors import InvalidInput, NotFound
 from parley.domain.identity import Client, Hasher, token_hash
 from parley.domain.paging import Sort
+from parley.domain.policy import in_force
 from parley.domain.ports import Store, Tx
 from parley.domain.records import Clock, Comment, FlagReason, Status, ThreadRow
-from parley.domain.submission import current_policy, own_node
 
 MAX_COUNT_SLUGS = 100
 
@@ -142,7 +142,7 @@ class ThreadService:
             comment = await tx.comments.get(comment_id)
             if comment is None or not comment.visible or not await self._published(tx, comment):
                 raise NotFound("comment", str(comment_id))
-        return own_node(comment)
+        return tree.author_view(comment)
 
     async def _published(self, tx: Tx, comment: Comment) -> bool:
         """A comment is public only while its article is: an article moved to a later date hides its thread."""
@@ -166,7 +166,7 @@ class ThreadService:
                 raise NotFound("comment", str(comment_id))
             if not await tx.flags.add(comment.id, reader_hash=reader, reason=reason, note=note, at=now):
                 return
-            policy = await current_policy(tx)
+            policy = await in_force(tx)
             if comment.flagged or await tx.flags.active_count(comment.id) < policy.flag_threshold:
                 return
             await tx.comments.set_state(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import msgspec
 
-from parley.domain.records import Status, ThreadRow
+from parley.domain.records import Comment, Status, ThreadRow, stamp
 
 _WIDTH = 14  # hex digits of the largest id we accept, 2**53 - 1
 
@@ -114,3 +114,21 @@ def build(rows: list[ThreadRow], own_id: int | None = None, *, below: int | None
         elif row.parent_id is None or below is not None:
             top.append(item)
     return top
+
+
+def author_view(comment: Comment) -> CommentNode:
+    """A comment as its author sees it: in place, with its status (spam shows as pending)."""
+    row = ThreadRow(
+        comment.id,
+        comment.parent_id,
+        comment.depth,
+        comment.status,
+        comment.visible,
+        comment.visible_replies,
+        comment.author_name,
+        comment.author_url,
+        comment.body_html,
+        stamp(comment.created_at),
+        None if comment.edited_at is None else stamp(comment.edited_at),
+    )
+    return node(row, own=True)
