@@ -11,7 +11,7 @@ import msgspec
 
 from parley.domain.records import ArticleDraft, Author
 
-_SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+_SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z"  # \Z, not $: "$" would accept a trailing newline
 
 
 class SeedError(ValueError):

@@ -43,9 +43,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     secret: str = ""
     """Key for hashing emails and addresses; empty means one kept in the database."""
     trusted_proxies: tuple[str, ...] = ()
+    """Addresses (or networks) whose X-Forwarded-For / Forwarded headers we believe."""
     proxy_header: str = "x-forwarded-for"
     """The one header the trusted proxies write: `x-forwarded-for` or `forwarded`."""
-    """Addresses (or networks) whose X-Forwarded-For / Forwarded headers we believe."""
     cors_origins: tuple[str, ...] = ()
     """Origins (scheme://host[:port]) whose pages may call the API from a browser, writes included."""
     writes_per_minute: Annotated[int, msgspec.Meta(ge=0, le=100_000)] = 10
@@ -85,28 +85,26 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
         for field in msgspec.structs.fields(cls):
             raw = environ.get(f"PARLEY_{field.name.upper()}")
             if raw is not None:
-                values[field.name] = _parse(field.name, raw, field.type)
+                values[field.name] = _parse(field.name, raw, field.default)
         values.update({key: value for key, value in overrides.items() if value is not None})
         try:
-            return msgspec.convert(values, cls)
+            # Lax conversion reads numbers from text; the field's own constraints still apply.
+            return msgspec.convert(values, cls, strict=False)
         except msgspec.ValidationError as error:
-            raise SettingsError(f"bad setting: {error}") from None
+            named = re.sub(r"`\$\.(\w+)", lambda m: f"`PARLEY_{m.group(1).upper()}", str(error))
+            raise SettingsError(f"bad setting: {named}") from None
 
 
-def _parse(name: str, raw: str, field_type: Any) -> Any:
-    """Environment values are text: numbers and booleans are read as such, lists are comma-separated."""
-    text = str(field_type)
-    if "tuple" in text:
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off", "")
+
+
+def _parse(name: str, raw: str, default: Any) -> Any:
+    """Environment values are text: lists are comma-separated, switches read yes/no words as well."""
+    if isinstance(default, tuple):
         return tuple(part.strip() for part in raw.split(",") if part.strip())
-    if "bool" in text:
-        if raw.lower() in ("1", "true", "yes", "on"):
-            return True
-        if raw.lower() in ("0", "false", "no", "off", ""):
-            return False
+    if isinstance(default, bool):
+        if raw.lower() in _TRUE + _FALSE:
+            return raw.lower() in _TRUE
         raise SettingsError(f"PARLEY_{name.upper()} must be true or false, not {raw!r}")
-    if "int" in text:
-        try:
-            return int(raw)
-        except ValueError:
-            raise SettingsError(f"PARLEY_{name.upper()} must be a whole number, not {raw!r}") from None
     return raw

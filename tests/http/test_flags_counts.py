@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from parley.app import Services
+from parley.http.counts import CountAnswers
 from tests.http.helpers import Client, make_article, post
 
 
@@ -53,3 +54,14 @@ async def test_a_remembered_count_follows_every_new_comment(client: Client, serv
     await post(client, article.slug)
     assert (await client.get(url)).json() == {"counts": {article.slug: 1, "elsewhere": 0}}
     assert (await client.get(url)).headers["content-type"] == "application/json"
+
+
+async def test_remembered_counts_drop_the_least_recently_asked_first(services: Services) -> None:
+    answers = CountAnswers(services.threads, max_entries=2)
+    for query in (b"slug=a", b"slug=b"):
+        await answers.read(query, [query.decode().removeprefix("slug=")])
+    # Asking again for "a" makes "b" the oldest, so remembering a third query drops "b".
+    assert await answers.hit({"query_string": b"slug=a"}) is not None
+    await answers.read(b"slug=c", ["c"])
+    assert await answers.hit({"query_string": b"slug=a"}) is not None
+    assert await answers.hit({"query_string": b"slug=b"}) is None

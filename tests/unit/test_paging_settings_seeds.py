@@ -57,7 +57,7 @@ def test_limits_and_origins_are_settings() -> None:
                         ("PARLEY_WRITES_PER_MINUTE", "-1"), ("PARLEY_READS_PER_MINUTE", "lots")],
 )  # fmt: skip
 def test_a_bad_setting_is_an_error_naming_it(name: str, value: str) -> None:
-    with pytest.raises(SettingsError):
+    with pytest.raises(SettingsError, match=name):
         Settings.from_env({name: value})
 
 

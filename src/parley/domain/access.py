@@ -20,6 +20,8 @@ _RESERVED = frozenset({"author", "system"})
 
 
 class TokenService:
+    """Moderator tokens: issued once, kept only as hashes, revoked at once."""
+
     def __init__(self, store: Store, clock: Clock) -> None:
         self._store = store
         self._clock = clock
@@ -58,6 +60,8 @@ class TokenService:
 
 
 class BanService:
+    """Bans by email or network address, stored hashed, lapsing at their expiry without a job."""
+
     def __init__(self, store: Store, hasher: Hasher, clock: Clock) -> None:
         self._store = store
         self._hasher = hasher

@@ -50,6 +50,8 @@ async def _audit(tx: Tx, actor: str, reason: str, at: datetime) -> None:
 
 
 class ArticleService:
+    """Articles for readers and admins: listing, reading next, publishing and comment settings."""
+
     def __init__(self, store: Store, clock: Clock) -> None:
         self._store = store
         self._clock = clock

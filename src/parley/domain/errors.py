@@ -47,7 +47,7 @@ class Banned(DomainError):
 
 
 class Forbidden(DomainError):
-    """The edit token is wrong, or the edit window has passed."""
+    """The edit token is missing or wrong, the edit window has passed, or the comment can no longer change."""
 
     code = "forbidden"
 

@@ -44,6 +44,8 @@ class QueuePage(msgspec.Struct, frozen=True):
 
 
 class ModerationService:
+    """Moderators' work: queues, decisions through the transition table, history, audit and site policy."""
+
     def __init__(self, store: Store, clock: Clock) -> None:
         self._store = store
         self._clock = clock

@@ -12,6 +12,8 @@ from parley.domain.transitions import Action
 
 
 class PrivacyService:
+    """An author's right to be forgotten: their comments and flags erased, the thread's shape kept."""
+
     def __init__(self, store: Store, hasher: Hasher, clock: Clock) -> None:
         self._store = store
         self._hasher = hasher

@@ -60,7 +60,7 @@ def _cursor(sort: Sort, last: ThreadRow) -> str:
 
 
 class ThreadService:
-    """Reads go to a reader connection; only a flag writes."""
+    """Reading threads, replies and counts; a reader's flag is its one write."""
 
     def __init__(self, store: Store, hasher: Hasher, clock: Clock) -> None:
         self._store = store

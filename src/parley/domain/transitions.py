@@ -56,7 +56,7 @@ TRANSITIONS: dict[tuple[Action, Status], Status | None] = {
     **{(Action.PURGE, status): X for status in Status},
 }
 
-# Statuses a restore may return to; a comment stored straight as spam has no earlier status.
+# Where a restore goes when the earlier status is not one it may return to (a comment stored straight as spam).
 _RESTORE_DEFAULT = P
 
 

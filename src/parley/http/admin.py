@@ -6,11 +6,10 @@ from typing import Annotated
 
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.params import JSONBody, PathParameter, QueryParameter
+from litestar.params import JSONBody, QueryParameter
 
 from parley.domain import paging
 from parley.domain.moderation import Decision, ModerationService, QueueState
-from parley.domain.paging import MAX_ID
 from parley.domain.records import AuditQuery, Role, Token
 from parley.http.admin_schemas import (
     AdminComment,
@@ -25,8 +24,8 @@ from parley.http.admin_schemas import (
 )
 from parley.http.errors import problems
 from parley.http.guards import refusals, requirement, requires
+from parley.http.params import IdPath
 
-CommentIdPath = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 Limit = Annotated[int, QueryParameter(ge=1, le=200)]
 Cursor = Annotated[str | None, QueryParameter(max_length=200)]
 
@@ -70,7 +69,7 @@ class DecisionsController(Controller):
     )
     async def moderate(
         self,
-        comment_id: CommentIdPath,
+        comment_id: IdPath,
         data: JSONBody[DecisionIn],
         moderation_service: NamedDependency[ModerationService],
         moderator: NamedDependency[Token],
@@ -96,15 +95,13 @@ class DecisionsController(Controller):
         return BulkOut(await moderation_service.decide_many(ids, decision, moderator.name))
 
     @get("/{comment_id:int}", responses=problems(*refusals(Role.MODERATOR), 404, 422))
-    async def comment(
-        self, comment_id: CommentIdPath, moderation_service: NamedDependency[ModerationService]
-    ) -> AdminComment:
+    async def comment(self, comment_id: IdPath, moderation_service: NamedDependency[ModerationService]) -> AdminComment:
         """One comment in any status, as moderators see it."""
         return AdminComment.from_domain(await moderation_service.comment(comment_id))
 
     @get("/{comment_id:int}/history", responses=problems(*refusals(Role.MODERATOR), 404, 422))
     async def history(
-        self, comment_id: CommentIdPath, moderation_service: NamedDependency[ModerationService]
+        self, comment_id: IdPath, moderation_service: NamedDependency[ModerationService]
     ) -> list[AuditEventOut]:
         """Everything that happened to one comment, newest first."""
         return [AuditEventOut.from_domain(event) for event in await moderation_service.history(comment_id)]

@@ -6,22 +6,20 @@ from typing import Annotated
 
 from litestar import Controller, delete, get, patch, post, put
 from litestar.di import NamedDependency
-from litestar.params import JSONBody, PathParameter, QueryParameter
+from litestar.params import JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from parley.domain import paging
 from parley.domain.access import BanService
 from parley.domain.articles import ArticleService
 from parley.domain.moderation import ModerationService
-from parley.domain.paging import MAX_ID
 from parley.domain.policy import Policy
 from parley.domain.records import Clock, Role, Token
 from parley.http.admin_schemas import ArticleIn, ArticlePatch, BanIn, BanList, BanOut
 from parley.http.errors import problems
 from parley.http.guards import refusals, requirement, requires
+from parley.http.params import IdPath, SlugPath
 from parley.http.schemas import ArticleOut
-
-Slug = Annotated[str, PathParameter(min_length=1, max_length=200)]
 
 
 class ArticlesAdminController(Controller):
@@ -42,14 +40,14 @@ class ArticlesAdminController(Controller):
         return ArticleOut.from_view(await articles.create(data.to_draft(clock()), actor=moderator.name))
 
     @get("/{slug:str}", responses=problems(*refusals(Role.ADMIN), 404, 422))
-    async def read_article(self, slug: Slug, articles: NamedDependency[ArticleService]) -> ArticleOut:
+    async def read_article(self, slug: SlugPath, articles: NamedDependency[ArticleService]) -> ArticleOut:
         """An article as its editors see it, scheduled or not."""
         return ArticleOut.from_view(await articles.view(slug, editor=True))
 
     @patch("/{slug:str}", responses=problems(*refusals(Role.ADMIN), 404, 413, 415, 422))
     async def update_article(
         self,
-        slug: Slug,
+        slug: SlugPath,
         data: JSONBody[ArticlePatch],
         articles: NamedDependency[ArticleService],
         moderator: NamedDependency[Token],
@@ -78,9 +76,6 @@ class PolicyController(Controller):
     ) -> Policy:
         """Replace the whole policy; settings left out take their defaults, unknown ones are refused."""
         return await moderation_service.set_policy(data, moderator.name)
-
-
-BanId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 
 
 class BansController(Controller):
@@ -117,12 +112,12 @@ class BansController(Controller):
         return BanOut.from_domain(ban)
 
     @get("/{ban_id:int}", responses=problems(*refusals(Role.MODERATOR), 404, 422))
-    async def read_ban(self, ban_id: BanId, bans: NamedDependency[BanService]) -> BanOut:
+    async def read_ban(self, ban_id: IdPath, bans: NamedDependency[BanService]) -> BanOut:
         return BanOut.from_domain(await bans.get(ban_id))
 
     @delete("/{ban_id:int}", status_code=HTTP_204_NO_CONTENT, responses=problems(*refusals(Role.MODERATOR), 404, 422))
     async def lift_ban(
-        self, ban_id: BanId, bans: NamedDependency[BanService], moderator: NamedDependency[Token]
+        self, ban_id: IdPath, bans: NamedDependency[BanService], moderator: NamedDependency[Token]
     ) -> None:
         """Lift a ban at once."""
         await bans.lift(ban_id, moderator.name)

@@ -6,14 +6,14 @@ from typing import Annotated
 
 from litestar import Controller, get
 from litestar.di import NamedDependency
-from litestar.params import FromPath, QueryParameter
+from litestar.params import QueryParameter
 
 from parley.domain.articles import ArticleService
 from parley.http.errors import problems
 from parley.http.limits import READS
+from parley.http.params import SlugPath
 from parley.http.schemas import ArticleList, ArticleOut, ArticleSummaryOut
 
-Slug = Annotated[str, QueryParameter(max_length=200)]
 Limit = Annotated[int, QueryParameter(ge=1, le=100)]
 Cursor = Annotated[str | None, QueryParameter(max_length=200)]
 
@@ -36,7 +36,7 @@ class ArticlesController(Controller):
         page = await articles.page(limit=limit, cursor=cursor, author=author, tag=tag)
         return ArticleList([ArticleSummaryOut.from_domain(item) for item in page.items], page.next_cursor)
 
-    @get("/{slug:str}", responses=problems(404, 429))
-    async def get_article(self, slug: FromPath[str], articles: NamedDependency[ArticleService]) -> ArticleOut:
+    @get("/{slug:str}", responses=problems(404, 422, 429))
+    async def get_article(self, slug: SlugPath, articles: NamedDependency[ArticleService]) -> ArticleOut:
         """One article: reading time, sanitized body, comment state, 'You May Also Like' and 'More From Author'."""
         return ArticleOut.from_view(await articles.view(slug))

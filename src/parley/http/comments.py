@@ -8,11 +8,11 @@ from litestar import Controller, Response, delete, get, patch, post
 from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import HeaderParameter, JSONBody, PathParameter, QueryParameter
+from litestar.params import HeaderParameter, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
 from parley.domain.errors import Forbidden
-from parley.domain.paging import MAX_ID, Sort
+from parley.domain.paging import Sort
 from parley.domain.submission import Receipt, SubmissionService
 from parley.domain.threads import DEFAULT_BUDGET, ReplyPage, ThreadPage, ThreadService
 from parley.domain.tree import CommentNode
@@ -22,11 +22,10 @@ from parley.http.errors import problems
 from parley.http.fastpath import CACHED
 from parley.http.limits import READS, WRITES
 from parley.http.pages import ThreadPages
+from parley.http.params import IdPath, SlugPath
 from parley.http.schemas import CommentEdit, CommentIn, Counts, Flagged, FlagIn
 
-Slug = Annotated[str, PathParameter(min_length=1, max_length=200)]
 MaxComments = Annotated[int, QueryParameter(ge=1, le=500, description="most comments in one page, replies included")]
-CommentIdPath = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 EditToken = Annotated[
     str | None,
     HeaderParameter(name="X-Edit-Token", max_length=200, description="the edit token returned by 'Add yours'"),
@@ -57,7 +56,7 @@ class ThreadController(Controller):
     async def read_thread(
         self,
         request: ParleyRequest,
-        slug: Slug,
+        slug: SlugPath,
         pages: NamedDependency[ThreadPages],
         edit_token: EditToken = None,
         if_none_match: Annotated[str | None, HeaderParameter(name="If-None-Match", max_length=1000)] = None,
@@ -91,7 +90,7 @@ class ThreadController(Controller):
     )
     async def add_yours(
         self,
-        slug: Slug,
+        slug: SlugPath,
         data: JSONBody[CommentIn],
         submissions: NamedDependency[SubmissionService],
         request: ParleyRequest,
@@ -107,14 +106,14 @@ class CommentController(Controller):
     opt = READS
 
     @get(responses=problems(404, 422, 429))
-    async def get_comment(self, comment_id: CommentIdPath, threads: NamedDependency[ThreadService]) -> CommentNode:
+    async def get_comment(self, comment_id: IdPath, threads: NamedDependency[ThreadService]) -> CommentNode:
         """One visible comment (its replies are in the thread)."""
         return await threads.one(comment_id)
 
     @get("/replies", responses=problems(404, 422, 429))
     async def more_replies(
         self,
-        comment_id: CommentIdPath,
+        comment_id: IdPath,
         threads: NamedDependency[ThreadService],
         cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
         max_comments: MaxComments = DEFAULT_BUDGET,
@@ -125,7 +124,7 @@ class CommentController(Controller):
     @patch(responses=problems(403, 404, 409, 413, 415, 422, 429), opt=WRITES)
     async def edit_comment(
         self,
-        comment_id: CommentIdPath,
+        comment_id: IdPath,
         data: JSONBody[CommentEdit],
         submissions: NamedDependency[SubmissionService],
         request: ParleyRequest,
@@ -139,7 +138,7 @@ class CommentController(Controller):
     @delete(status_code=HTTP_204_NO_CONTENT, responses=problems(403, 404, 422, 429), opt=WRITES)
     async def delete_comment(
         self,
-        comment_id: CommentIdPath,
+        comment_id: IdPath,
         submissions: NamedDependency[SubmissionService],
         edit_token: EditToken = None,
     ) -> None:
@@ -154,7 +153,7 @@ class CommentController(Controller):
     )
     async def flag_comment(
         self,
-        comment_id: CommentIdPath,
+        comment_id: IdPath,
         data: JSONBody[FlagIn],
         threads: NamedDependency[ThreadService],
         request: ParleyRequest,

@@ -16,6 +16,8 @@ _ENCODER = msgspec.json.Encoder()
 
 
 class CountAnswers:
+    """The latest answers to count queries, least recently asked dropped first, valid while nothing commits."""
+
     def __init__(self, threads: ThreadService, *, max_entries: int = 1024) -> None:
         self._threads = threads
         self._max_entries = max_entries
@@ -35,4 +37,5 @@ class CountAnswers:
         remembered = self._answers.get(scope["query_string"])
         if remembered is None or remembered[0] != await self._threads.changes():
             return None
+        self._answers.move_to_end(scope["query_string"])
         return Answer(200, remembered[1], ())

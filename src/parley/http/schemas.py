@@ -9,7 +9,6 @@ import msgspec
 
 from parley.domain.records import ArticleSummary, ArticleView, FlagReason, Moderation
 from parley.domain.submission import Draft
-from parley.domain.threads import ThreadPage
 
 # Wire patterns mean the same to msgspec (Python's `re`) and to OpenAPI tools (ECMA-262 regexes): no `$`, which
 # Python also matches before a final newline ("Ann\n" would pass as a name), and no `\s`, whose members differ.
@@ -126,6 +125,3 @@ class ArticleList(msgspec.Struct, frozen=True):
 
 class Counts(msgspec.Struct, frozen=True):
     counts: dict[str, int]
-
-
-Thread = ThreadPage
