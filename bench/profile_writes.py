@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Where a write's CPU goes: "Add yours" requests sent one after another straight into the ASGI app.
+"""Where a write's CPU goes: "Add yours" requests sent straight into the ASGI app, one at a time or several at once.
 
-    bench/.venv-parley/bin/python bench/profile_writes.py [--writes 2000] [--sync FULL]
+    bench/.venv-parley/bin/python bench/profile_writes.py [--writes 2000] [--sync FULL] [--concurrency 1]
 
 No HTTP server and no load generator: the app is called in-process, so every microsecond printed is
 parley's (and Litestar's) own. Prints wall and CPU time per write (the event loop's thread apart from
@@ -71,7 +71,7 @@ def layer(filename: str, function: str) -> str:
     return "asyncio and stdlib" if "asyncio" in filename or "/lib/python3" in filename else "other"
 
 
-async def main(writes: int, sync: str, verbose: bool) -> None:
+async def main(writes: int, sync: str, verbose: bool, concurrency: int) -> None:
     folder = Path(tempfile.mkdtemp())
     settings = Settings(database=str(folder / "p.db"), writes_per_minute=0, reads_per_minute=0, access_log=False,
                         synchronous=sync)  # fmt: skip
@@ -90,12 +90,21 @@ async def main(writes: int, sync: str, verbose: bool) -> None:
         for i in range(50):
             await one(i)
         began, cpu, loop_cpu = time.perf_counter(), time.process_time(), time.thread_time()
-        for i in range(50, 50 + writes // 2):
-            await one(i)
+        if concurrency == 1:
+            for i in range(50, 50 + writes // 2):
+                await one(i)
+        else:
+            serials = iter(range(50, 50 + writes // 2))
+
+            async def client() -> None:
+                for i in serials:
+                    await one(i)
+
+            await asyncio.gather(*(client() for _ in range(concurrency)))
         wall, cpu, loop_cpu = (time.perf_counter() - began, time.process_time() - cpu, time.thread_time() - loop_cpu)
         n = writes // 2
         render = timeit.timeit(lambda: render_comment(bodies[0]), number=1000) / 1000
-        print(f"{n} writes one after another, synchronous={sync}, per write:")
+        print(f"{n} writes, {concurrency} at a time, synchronous={sync}: {n / wall:.0f} writes/s; per write:")
         print(f"  wall {wall / n * 1e6:7.0f} us")
         print(f"  CPU  {cpu / n * 1e6:7.0f} us  (event loop's thread {loop_cpu / n * 1e6:.0f} us,"
               f" worker threads {(cpu - loop_cpu) / n * 1e6:.0f} us)")  # fmt: skip
@@ -124,7 +133,8 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--writes", type=int, default=2000)
     parser.add_argument("--sync", default="FULL")
+    parser.add_argument("--concurrency", type=int, default=1, help="writes in flight at once")
     parser.add_argument("--verbose", action="store_true", help="also the 25 functions with most own time")
     arguments = parser.parse_args()
     logging.disable(logging.CRITICAL)
-    asyncio.run(main(arguments.writes, arguments.sync, arguments.verbose))
+    asyncio.run(main(arguments.writes, arguments.sync, arguments.verbose, arguments.concurrency))
