@@ -92,6 +92,22 @@ def test_revoke_ends_a_token_at_once_even_for_a_running_server(
     assert second.endswith(" -")
 
 
+def audit_events(database: str) -> list[tuple[str, str, str]]:
+    with sqlite3.connect(database) as conn:
+        return conn.execute("SELECT actor, action, reason FROM audit_events ORDER BY id").fetchall()
+
+
+def test_creating_and_revoking_a_token_are_audit_events(capsys: pytest.CaptureFixture[str], database: str) -> None:
+    create(capsys, database, "mia")
+    create(capsys, database, "ada", "admin")
+    assert main(["token", "revoke", "mia", "--database", database]) == 0
+    assert audit_events(database) == [
+        ("admin:cli", "token_create", "moderator token mia"),
+        ("admin:cli", "token_create", "admin token ada"),
+        ("admin:cli", "token_revoke", "token mia"),
+    ]
+
+
 @pytest.mark.parametrize(
     "argv",
     [
@@ -122,6 +138,7 @@ def test_bad_input_exits_non_zero_with_one_line_and_changes_nothing(
     assert ONE_LINE_ERROR.fullmatch(captured.err), captured.err
     assert main(["token", "list", "--database", database]) == 0
     assert capsys.readouterr().out.count("\n") == 2  # the header and mia
+    assert [action for _actor, action, _reason in audit_events(database)] == ["token_create"]
     with TestClient(create_app(Settings(database=database, access_log=False))) as client:
         assert client.get(STATS, headers=bearer(secret)).status_code == 200
 

@@ -13,7 +13,7 @@ import click
 from litestar import Litestar
 
 from parley.app import create_app, hashing_key, open_store
-from parley.domain.access import TokenService
+from parley.domain.access import CLI_ACTOR, TokenService
 from parley.domain.articles import ArticleService
 from parley.domain.errors import DomainError
 from parley.domain.identity import Hasher
@@ -134,7 +134,7 @@ def purge(email: str, database: str | None) -> None:
 
     async def work(store: SqliteStore) -> int:
         hasher = Hasher(await hashing_key(store, settings))
-        return await PrivacyService(store, hasher, utcnow).purge(email, actor="admin:cli")
+        return await PrivacyService(store, hasher, utcnow).purge(email, actor=CLI_ACTOR)
 
     count = run(settings, work)
     emptied = checkpoint(settings.database)

@@ -17,6 +17,8 @@ _TOUCH_EVERY = timedelta(minutes=1)
 # writes (`author`, `system`, `rule:<name>`; the colon is not allowed), so no one can act in their name.
 _NAME = re.compile(r"\w[\w .@-]{0,63}")
 _RESERVED = frozenset({"author", "system"})
+# Tokens are made and revoked on the server's own command line, by whoever administers the machine.
+CLI_ACTOR = "admin:cli"
 
 
 class TokenService:
@@ -26,25 +28,36 @@ class TokenService:
         self._store = store
         self._clock = clock
 
-    async def create(self, name: str, role: Role) -> tuple[Token, str]:
-        """A new token, returned once in clear; only its hash is kept."""
+    async def create(self, name: str, role: Role, *, actor: str = CLI_ACTOR) -> tuple[Token, str]:
+        """A new token, returned once in clear; only its hash is kept, and the audit log records who got it."""
         if not _NAME.fullmatch(name) or name != name.strip():
             raise InvalidInput("name", "1 to 64 letters, digits, spaces or . _ @ -, starting with a letter or digit")
         if name.casefold() in _RESERVED:
             raise InvalidInput("name", f"{name!r} is an actor parley itself writes in the audit log")
         secret = new_token()
         async with self._store.writing() as tx:
-            token = await tx.tokens.add(name=name, role=role, token_hash=token_hash(secret), at=self._clock())
+            now = self._clock()
+            token = await tx.tokens.add(name=name, role=role, token_hash=token_hash(secret), at=now)
+            await tx.audit.append(
+                comment_id=None, actor=actor, action="token_create", from_status=None, to_status=None,
+                reason=f"{role.value} token {name}", at=now,
+            )  # fmt: skip
         return token, secret
 
     async def all(self) -> list[Token]:
         async with self._store.reading() as tx:
             return await tx.tokens.all()
 
-    async def revoke(self, name: str) -> None:
+    async def revoke(self, name: str, *, actor: str = CLI_ACTOR) -> None:
+        """End the active token of that name at once, and audit it."""
         async with self._store.writing() as tx:
-            if not await tx.tokens.revoke(name, at=self._clock()):
+            now = self._clock()
+            if not await tx.tokens.revoke(name, at=now):
                 raise NotFound("active token named", name)
+            await tx.audit.append(
+                comment_id=None, actor=actor, action="token_revoke", from_status=None, to_status=None,
+                reason=f"token {name}", at=now,
+            )  # fmt: skip
 
     async def authenticate(self, presented: str) -> Token | None:
         """The active token a bearer string belongs to, looked up by its hash."""
