@@ -160,6 +160,7 @@ async def test_the_audit_log_is_newest_first_filters_by_actor_and_action_and_pag
     assert [e["comment_id"] for e in (await audit(client, admin, actor=MODERATOR))["items"]] == [ids[2], ids[0]]
     assert [e["reason"] for e in (await audit(client, admin, action="reject"))["items"]] == ["off topic"]
     assert (await audit(client, admin, actor="omar", action="approve"))["items"] == []
+    assert [e["action"] for e in (await audit(client, admin, comment_id=ids[1]))["items"]] == ["reject", "create"]
     walked, page = [], await audit(client, admin, limit=3)
     while True:
         assert len(page["items"]) <= 3
@@ -176,7 +177,9 @@ async def test_the_audit_log_is_newest_first_filters_by_actor_and_action_and_pag
     )
 
 
-@pytest.mark.parametrize("params", [{"limit": 0}, {"cursor": "nope"}, {"actor": "x" * 201}])
+@pytest.mark.parametrize(
+    "params", [{"limit": 0}, {"cursor": "nope"}, {"actor": "x" * 201}, {"comment_id": 0}, {"comment_id": "one"}]
+)
 async def test_bad_audit_parameters_are_422(client: Client, admin: dict[str, str], params: dict[str, Any]) -> None:
     assert (await client.get("/api/v1/admin/audit", params=params, headers=admin)).status_code == 422
 

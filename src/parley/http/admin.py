@@ -10,6 +10,7 @@ from litestar.params import JSONBody, QueryParameter
 
 from parley.domain import paging
 from parley.domain.moderation import Decision, ModerationService, QueueState
+from parley.domain.paging import MAX_ID
 from parley.domain.records import AuditQuery, Role, Token
 from parley.http.admin_schemas import (
     AdminComment,
@@ -103,7 +104,7 @@ class DecisionsController(Controller):
     async def history(
         self, comment_id: IdPath, moderation_service: NamedDependency[ModerationService]
     ) -> list[AuditEventOut]:
-        """Everything that happened to one comment, newest first."""
+        """What happened to one comment, newest first: its latest 1,000 events (the audit log pages through all)."""
         return [AuditEventOut.from_domain(event) for event in await moderation_service.history(comment_id)]
 
 
@@ -122,13 +123,14 @@ class AuditController(Controller):
             QueryParameter(max_length=200, description="a moderator's name, `author`, `system` or `rule:<name>`"),
         ] = None,
         action: Annotated[str | None, QueryParameter(max_length=50)] = None,
+        comment_id: Annotated[int | None, QueryParameter(ge=1, le=MAX_ID, description="one comment's events")] = None,
         limit: Limit = 50,
         cursor: Cursor = None,
     ) -> AuditOut:
         """The append-only audit log, newest first."""
         before = None if cursor is None else paging.decode(cursor, "audit").id
         events = await moderation_service.audit(
-            AuditQuery(actor=actor, action=action, before_id=before, limit=limit + 1)
+            AuditQuery(actor=actor, action=action, comment_id=comment_id, before_id=before, limit=limit + 1)
         )
         next_cursor = paging.encode("audit", 0, events[limit - 1].id) if len(events) > limit else None
         return AuditOut([AuditEventOut.from_domain(event) for event in events[:limit]], next_cursor)
