@@ -11,6 +11,7 @@ import pytest
 from litestar import Litestar
 
 from parley.app import Services
+from parley.domain import text
 from parley.domain.records import ArticleModeration
 from parley.settings import Settings
 from tests import builders
@@ -99,6 +100,19 @@ async def test_the_authors_url_is_shown_but_never_the_email(client: Client, serv
 
 async def test_an_unknown_article_is_404(client: Client) -> None:
     assert (await post(client, "no-such-article")).status_code == 404
+
+
+async def test_a_post_to_an_unknown_article_is_refused_before_its_markdown_is_rendered(
+    client: Client, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rendered: list[str] = []
+    real = text.render_comment
+    monkeypatch.setattr(text, "render_comment", lambda source: rendered.append(source) or real(source))
+    assert (await post(client, "no-such-article", body="*never rendered*")).status_code == 404
+    assert rendered == []
+    article = await make_article(services)
+    assert (await post(client, article.slug, body="*rendered once*")).status_code == 201
+    assert rendered == ["*rendered once*"]
 
 
 async def test_a_closed_article_is_403(client: Client, services: Services) -> None:

@@ -62,6 +62,10 @@ class SubmissionService:
 
     async def submit(self, slug: str, draft: Draft, client: Client, idempotency_key: str | None = None) -> Receipt:
         """Store a comment or reply with the status the rules give it; replay the first answer for a known key."""
+        # An unknown article is refused before the Markdown is rendered and a write begins: a flood of posts to
+        # made-up slugs costs a lookup each. A retry with a key may still be owed its first answer, so it goes on.
+        if idempotency_key is None and await self._store.article_version(slug, now=self._clock()) is None:
+            raise NotFound("article", slug)
         body_html = await asyncio.to_thread(text.render_comment, draft.body)
         request_hash = hashlib.sha256(msgspec.json.encode((slug, draft))).hexdigest()
         async with self._store.writing() as tx:
