@@ -127,10 +127,14 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Litestar:
     dependencies["pages"] = provide("thread_pages")
     dependencies["counts"] = provide("count_answers")
 
+    shared = Path(settings.database + "-limits")
     throttles = limits.configs(
-        writes_per_minute=settings.writes_per_minute, reads_per_minute=settings.reads_per_minute, proxies=proxies
+        writes_per_minute=settings.writes_per_minute,
+        reads_per_minute=settings.reads_per_minute,
+        proxies=proxies,
+        shared=shared,
     )
-    counters = limits.stores(throttles, shared=Path(settings.database + "-limits"))
+    counters = limits.stores(throttles, shared=shared)
     middleware: list[Any] = [PrometheusConfig(app_name="parley", prefix="parley", group_path=True).middleware]
     middleware += [throttle.middleware for throttle in throttles]
     middleware.append(browsers.same_site_writes(settings.cors_origins))

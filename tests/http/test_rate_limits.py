@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -233,3 +234,22 @@ async def test_server_processes_of_one_database_share_each_addresss_write_budget
             for n in range(2 * WRITES)
         ]
     assert sorted(answer.status_code for answer in answers) == [201] * WRITES + [429] * WRITES
+
+
+async def test_a_concurrent_burst_through_two_server_processes_gets_exactly_the_write_budget(
+    settings: Settings, services: Services, peers: dict[str, httpx.AsyncClient]
+) -> None:
+    article = await make_article(services)
+    other_worker = create_app(settings)
+    async with other_worker.lifespan(), connect(other_worker, "198.51.100.1") as elsewhere:
+        here = peers["198.51.100.1"]
+        answers = await asyncio.gather(
+            *(
+                (here if n % 2 else elsewhere).post(
+                    f"/api/v1/articles/{article.slug}/comments", json=builders.comment()
+                )
+                for n in range(8 * WRITES)
+            )
+        )
+    assert sorted(answer.status_code for answer in answers) == [201] * WRITES + [429] * (7 * WRITES)
+    assert await stored(services, article.slug) == WRITES

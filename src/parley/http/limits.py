@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import ipaddress
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 from litestar import Litestar, Request
-from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.middleware.rate_limit import RateLimitConfig, RateLimitMiddleware
 from litestar.stores.file import FileStore
 from litestar.stores.memory import MemoryStore
+from litestar.types import ASGIApp
 
 from parley.domain.identity import Hasher
 from parley.http.client import Proxies, resolve
@@ -49,7 +54,68 @@ def _drawing_on(budget: str) -> Callable[[Request[Any, Any, Any]], Awaitable[boo
     return applies
 
 
-def configs(*, writes_per_minute: int, reads_per_minute: int, proxies: Proxies) -> list[RateLimitConfig]:
+class ProcessesLock:
+    """An asyncio lock that also holds an exclusive lock on a file: one holder at a time among all processes."""
+
+    def __init__(self, path: Path) -> None:
+        self._local = asyncio.Lock()
+        self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+
+    async def __aenter__(self) -> None:
+        await self._local.acquire()
+        try:
+            await self._lock_file()
+        except BaseException:
+            self._local.release()
+            raise
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        fcntl.flock(self._fd, fcntl.LOCK_UN)
+        self._local.release()
+
+    async def _lock_file(self) -> None:
+        with contextlib.suppress(BlockingIOError):
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        # Another process holds it: wait in a thread. That wait cannot be stopped, so a caller cancelled
+        # meanwhile hands the lock back as soon as the thread gets it.
+        waiting = asyncio.ensure_future(asyncio.to_thread(fcntl.flock, self._fd, fcntl.LOCK_EX))
+        try:
+            await asyncio.shield(waiting)
+        except asyncio.CancelledError:
+            waiting.add_done_callback(self._give_back)
+            raise
+
+    def _give_back(self, waiting: asyncio.Future[None]) -> None:
+        if not waiting.cancelled() and waiting.exception() is None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+
+@dataclass
+class SharedRateLimitConfig(RateLimitConfig):
+    """A limiter whose counters every server process shares, taking turns on `lock_path` to count."""
+
+    lock_path: Path | None = None
+
+
+class SharedCounting(RateLimitMiddleware):
+    """Litestar's limiter, with its read-then-write of a counter made one step across server processes.
+
+    The middleware counts under its own lock, which serialises the requests of one process; two processes
+    could still both read a counter before either writes it back and let a burst past the budget.
+    """
+
+    def __init__(self, app: ASGIApp, config: RateLimitConfig) -> None:
+        super().__init__(app, config)
+        lock_path = getattr(config, "lock_path", None)
+        if lock_path is not None:
+            # The lock the middleware counts under (tests/http/test_rate_limits.py fails if Litestar renames it).
+            self._lock = ProcessesLock(lock_path)  # type: ignore[assignment]
+
+
+def configs(*, writes_per_minute: int, reads_per_minute: int, proxies: Proxies, shared: Path) -> list[RateLimitConfig]:
     """One limiter per budget that is switched on (a limit of 0 is off), each counting in its own store."""
 
     def identify(request: Request[Any, Any, Any]) -> str:
@@ -58,11 +124,13 @@ def configs(*, writes_per_minute: int, reads_per_minute: int, proxies: Proxies) 
         return hasher.address(client_key(request, proxies))
 
     return [
-        RateLimitConfig(
+        SharedRateLimitConfig(
             rate_limit=("minute", per_minute),
             identifier_for_request=identify,
             check_throttle_handler=_drawing_on(budget),
             store=f"rate-limit-{budget}",
+            middleware_class=SharedCounting,
+            lock_path=shared.with_name(shared.name + ".lock") if budget == "writes" else None,
         )
         for budget, per_minute in (("writes", writes_per_minute), ("reads", reads_per_minute))
         if per_minute > 0
