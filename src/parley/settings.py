@@ -7,7 +7,7 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -44,7 +44,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     """Key for hashing emails and addresses; empty means one kept in the database."""
     trusted_proxies: tuple[str, ...] = ()
     """Addresses (or networks) whose X-Forwarded-For / Forwarded headers we believe."""
-    proxy_header: str = "x-forwarded-for"
+    proxy_header: Literal["x-forwarded-for", "forwarded"] = "x-forwarded-for"
     """The one header the trusted proxies write: `x-forwarded-for` or `forwarded`."""
     cors_origins: tuple[str, ...] = ()
     """Origins (scheme://host[:port]) whose pages may call the API from a browser, writes included."""
@@ -61,8 +61,6 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
         for origin in self.cors_origins:
             if not _ORIGIN.fullmatch(origin):
                 raise SettingsError(f"PARLEY_CORS_ORIGINS lists scheme://host[:port] origins, not {origin!r}")
-        if self.proxy_header not in ("x-forwarded-for", "forwarded"):
-            raise SettingsError(f"PARLEY_PROXY_HEADER must be x-forwarded-for or forwarded, not {self.proxy_header!r}")
         for proxy in self.trusted_proxies:
             try:
                 ipaddress.ip_network(proxy, strict=False)

@@ -54,7 +54,8 @@ def test_limits_and_origins_are_settings() -> None:
                         ("PARLEY_SYNCHRONOUS", "SOMETIMES"), ("PARLEY_CORS_ORIGINS", "*"),
                         ("PARLEY_CORS_ORIGINS", "https://news.example.org/comments"),
                         ("PARLEY_CORS_ORIGINS", "news.example.org"), ("PARLEY_TRUSTED_PROXIES", "10.0.0.1, proxy"),
-                        ("PARLEY_WRITES_PER_MINUTE", "-1"), ("PARLEY_READS_PER_MINUTE", "lots")],
+                        ("PARLEY_WRITES_PER_MINUTE", "-1"), ("PARLEY_READS_PER_MINUTE", "lots"),
+                        ("PARLEY_PROXY_HEADER", "x-real-ip")],
 )  # fmt: skip
 def test_a_bad_setting_is_an_error_naming_it(name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=name):

@@ -12,7 +12,6 @@ from litestar.exceptions import ClientException, HTTPException, ValidationExcept
 from litestar.handlers import BaseRouteHandler
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-_JSON = (b"application/json", b"application/problem+json")
 _WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
 # msgspec's account of a refused value: "Expected `bool`, got `int` - at `$.comments_open`".
 _WHERE = re.compile(r"^(?P<message>.*) - at `\$\.?(?P<field>[^`]*)`$", re.DOTALL)
@@ -57,7 +56,7 @@ def _body_type(handler: BaseRouteHandler) -> Any:
 
 async def _check(request: Request[Any, Any, Any], body_type: Any) -> None:
     content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-    if content_type.encode() not in _JSON and not content_type.endswith("+json"):
+    if content_type != "application/json" and not content_type.endswith("+json"):
         raise HTTPException(status_code=415, detail="send the body as application/json")
     raw = await request.body()
     if not raw:

@@ -13,7 +13,6 @@ from litestar.connection import ASGIConnection
 from parley.domain.identity import Client
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-PROXY_HEADERS = ("x-forwarded-for", "forwarded")
 
 
 class Proxies(msgspec.Struct, frozen=True):

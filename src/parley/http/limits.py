@@ -118,13 +118,14 @@ class SharedCounting(RateLimitMiddleware):
 
     def __init__(self, app: ASGIApp, config: RateLimitConfig) -> None:
         super().__init__(app, config)
-        lock_path = getattr(config, "lock_path", None)
-        if lock_path is not None:
+        if isinstance(config, SharedRateLimitConfig) and config.lock_path is not None:
             # The lock the middleware counts under (tests/http/test_rate_limits.py fails if Litestar renames it).
-            self._lock = ProcessesLock(lock_path)  # type: ignore[assignment]
+            self._lock = ProcessesLock(config.lock_path)  # type: ignore[assignment]
 
 
-def configs(*, writes_per_minute: int, reads_per_minute: int, proxies: Proxies, shared: Path) -> list[RateLimitConfig]:
+def configs(
+    *, writes_per_minute: int, reads_per_minute: int, proxies: Proxies, shared: Path
+) -> list[SharedRateLimitConfig]:
     """One limiter per budget that is switched on (a limit of 0 is off), each counting in its own store."""
 
     def identify(request: Request[Any, Any, Any]) -> str:
@@ -149,7 +150,7 @@ def configs(*, writes_per_minute: int, reads_per_minute: int, proxies: Proxies, 
 Counters = FileStore | MemoryStore
 
 
-def stores(limits: Sequence[RateLimitConfig], shared: Path) -> dict[str, Counters]:
+def stores(limits: Sequence[SharedRateLimitConfig], shared: Path) -> dict[str, Counters]:
     """The app's stores for these limiters.
 
     Writes count in files under `shared`, which every server process of one database sees, so an address gets
@@ -157,14 +158,12 @@ def stores(limits: Sequence[RateLimitConfig], shared: Path) -> dict[str, Counter
     Reads, a hundred times as many and cheap, count in each process's memory.
     """
     return {
-        limit.store: FileStore(shared, create_directories=True) if limit.store.endswith("writes") else MemoryStore()
+        limit.store: MemoryStore() if limit.lock_path is None else FileStore(shared, create_directories=True)
         for limit in limits
     }
 
 
-def sweeper(
-    counters: Mapping[str, FileStore | MemoryStore],
-) -> Callable[[Litestar], contextlib.AbstractAsyncContextManager[None]]:
+def sweeper(counters: Mapping[str, Counters]) -> Callable[[Litestar], contextlib.AbstractAsyncContextManager[None]]:
     """A lifespan that drops expired counters each minute: a memory store forgets only keys it is asked for again,
     so without it a flood spread over many addresses would grow memory for as long as the process runs."""
 

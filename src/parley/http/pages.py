@@ -129,9 +129,10 @@ class ThreadPages:
         if body is None:
             return None  # a query not answered at this version may be invalid: the handler reads it first
         tag = etag(article_id, version)
+        headers = ((b"etag", tag.encode()), *_RAW_PUBLIC)
         if not_modified(tag, if_none_match):
-            return Answer(HTTP_304_NOT_MODIFIED, b"", ((b"etag", tag.encode()), *_RAW_PUBLIC))
-        return Answer(HTTP_200_OK, body, ((b"etag", tag.encode()), *_RAW_PUBLIC))
+            return Answer(HTTP_304_NOT_MODIFIED, b"", headers)
+        return Answer(HTTP_200_OK, body, headers)
 
 
 _RAW_PUBLIC = tuple((name.lower().encode(), value.encode()) for name, value in _PUBLIC.items())
