@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from parley.app import Services
-from parley.domain.records import Author
+from parley.domain.records import ArticleChanges, Author
 from parley.seeding import load
 from parley.settings import default_seeds
 from tests import builders
+from tests.conftest import Clock
 from tests.http.helpers import Client, make_article, post
 
 SEED = "fragile-pause-russia-ukraine-deadlock"
@@ -66,7 +67,7 @@ async def test_a_summary_has_the_contracts_fields_and_counts_visible_comments(
     assert summary["comment_count"] == 1
 
 
-async def test_an_unknown_or_unpublished_article_is_404(client: Client, services: Services, clock) -> None:  # type: ignore[no-untyped-def]
+async def test_an_unknown_or_unpublished_article_is_404(client: Client, services: Services, clock: Clock) -> None:
     later = await make_article(services, published_at=clock.now + timedelta(days=1))
     for slug in ("no-such-article", later.slug):
         response = await client.get(f"/api/v1/articles/{slug}")
@@ -90,10 +91,8 @@ async def test_bad_list_parameters_are_422(client: Client) -> None:
 
 
 async def test_comments_of_an_article_moved_to_a_later_date_are_hidden_everywhere(
-    client: Client, services: Services, clock
-) -> None:  # type: ignore[no-untyped-def]
-    from parley.domain.records import ArticleChanges
-
+    client: Client, services: Services, clock: Clock
+) -> None:
     article = await make_article(services)
     comment = (await post(client, article.slug)).json()["comment"]["id"]
     await services.articles.update(article.slug, ArticleChanges(published_at=clock.now + timedelta(days=1)), actor="t")
