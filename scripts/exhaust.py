@@ -95,7 +95,7 @@ async def opened(port: int, count: int) -> list[tuple[asyncio.StreamReader, asyn
     for _ in range(count):
         try:
             connections.append(await asyncio.wait_for(asyncio.open_connection(HOST, port), 5))
-        except (OSError, asyncio.TimeoutError):
+        except (TimeoutError, OSError):
             break
     return connections
 
@@ -107,7 +107,7 @@ async def still_open(connections: list[tuple[asyncio.StreamReader, asyncio.Strea
     for reader, _writer in connections:
         try:
             data = await asyncio.wait_for(reader.read(200), 0.05)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             alive += 1
             continue
         except OSError as error:

@@ -215,7 +215,10 @@ async def network_bans(site: Site) -> str:
     await site.ban(address="198.51.100.77")
     neighbour = await site.post(slug, "2001:db8:1:2::11", {"author_name": "Ivy", "body": "Same /64."})
     mapped = await site.post(slug, "::ffff:198.51.100.77", {"author_name": "Jon", "body": "Mapped form."})
-    return f"ban on ::10, post from ::11 of its /64: {neighbour.status_code}; ban on IPv4, post as ::ffff: form: {mapped.status_code}"
+    return (
+        f"ban on ::10, post from ::11 of its /64: {neighbour.status_code}; "
+        f"ban on IPv4, post as ::ffff: form: {mapped.status_code}"
+    )
 
 
 async def smaller(site: Site) -> list[str]:
@@ -236,18 +239,17 @@ async def smaller(site: Site) -> list[str]:
     receipt = await site.post(slug, "198.51.100.10", {"author_name": "Lee", "body": "Receipt."})
     admin = await site.client.get("/api/v1/admin/policy", headers=site.admin)
     lines.append(
-        f"Cache-Control of a receipt: {receipt.headers.get('cache-control')}; of an admin answer: {admin.headers.get('cache-control')}"
+        f"Cache-Control of a receipt: {receipt.headers.get('cache-control')}; "
+        f"of an admin answer: {admin.headers.get('cache-control')}"
     )
     await site.policy(moderation="post")
     before = (await site.post(slug, "198.51.100.11", {"author_name": "Mo", "body": "Open."})).json()
-    body = {"slug": slug, "title": slug, "author": {"slug": "desk", "name": "Desk"}, "body": "News " * 50}
     await site.client.patch(f"/api/v1/admin/articles/{slug}", json={"comments_open": False}, headers=site.admin)
     late = await site.client.patch(
         f"/api/v1/comments/{before['comment']['id']}",
         json={"body": "Changed after closing."},
         headers={"X-Edit-Token": before["edit_token"], "X-Forwarded-For": "198.51.100.11"},
     )
-    del body
     lines.append(f"an author's edit after comments closed: {late.status_code}")
     open_slug = await site.article("shadow")
     await site.policy(moderation="post", shadow_ban=True)
