@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from litestar.types import ASGIApp, Receive, Scope, Send
 
 from parley.app import Services, create_app
 from parley.settings import Settings
@@ -41,8 +42,14 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-async def client(settings: Settings, clock: Clock) -> AsyncIterator[AsyncTestClient]:  # type: ignore[type-arg]
-    async with AsyncTestClient(create_app(settings, clock=clock)) as test_client:
+def app(settings: Settings, clock: Clock) -> Litestar:
+    return create_app(settings, clock=clock)
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[AsyncTestClient]:  # type: ignore[type-arg]
+    """The app through Litestar's test client; a request's `X-Test-Peer` header sets the address it comes from."""
+    async with AsyncTestClient(at_peer(app)) as test_client:
         yield test_client
 
 
@@ -69,6 +76,23 @@ async def app_in_loop(settings: Settings, clock: Clock) -> AsyncIterator[Litesta
 
 
 @pytest.fixture
-def services(client: AsyncTestClient) -> Services:  # type: ignore[type-arg]
-    found: Services = client.app.state.services
+def services(app: Litestar, client: AsyncTestClient) -> Services:  # type: ignore[type-arg]
+    """The running app's services (the client has started it)."""
+    found: Services = app.state.services
     return found
+
+
+PEER = "X-Test-Peer"
+
+
+def at_peer(app: ASGIApp) -> ASGIApp:
+    """The test client always connects from 'testclient'; a request's `X-Test-Peer` header sets its socket address."""
+
+    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            peer = dict(scope["headers"]).get(PEER.lower().encode())
+            if peer is not None:
+                scope["client"] = (peer.decode(), 50000)
+        await app(scope, receive, send)
+
+    return wrapped

@@ -10,13 +10,13 @@ from typing import Any
 import httpx
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from litestar.types import ASGIApp, Receive, Scope, Send
 
 from parley.app import Services, create_app
 from parley.domain.policy import Policy
 from parley.domain.records import Article, AuditEvent, AuditQuery, Role
 from parley.settings import Settings
 from tests import builders
+from tests.conftest import PEER, at_peer
 
 Client = AsyncTestClient  # type: ignore[type-arg]
 
@@ -80,27 +80,19 @@ async def audit_events(services: Services, **query: Any) -> list[AuditEvent]:
     return await services.moderation.audit(AuditQuery(limit=1000, **query))
 
 
+_readers: dict[str, str] = {}
+
+
+def network_of(reader: str) -> str:
+    """A network address of its own for each reader named in a test: readers count once per network."""
+    return _readers.setdefault(reader, f"198.18.{len(_readers) // 250}.{len(_readers) % 250 + 1}")
+
+
 async def flag(client: Client, comment_id: str, reader: str, reason: str = "abuse", **headers: str) -> Any:
-    """A flag from one reader; readers differ by browser (`User-Agent`) at the test client's one address."""
+    """A flag from one reader, each reader at a network of its own (`X-Test-Peer`)."""
     return await client.post(
-        f"/api/v1/comments/{comment_id}/flags", json={"reason": reason}, headers={"User-Agent": reader, **headers}
+        f"/api/v1/comments/{comment_id}/flags", json={"reason": reason}, headers={PEER: network_of(reader), **headers}
     )
-
-
-PEER = "X-Test-Peer"
-
-
-def at_peer(app: ASGIApp) -> ASGIApp:
-    """The test client always connects from 'testclient'; a request's `X-Test-Peer` header sets its socket address."""
-
-    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            peer = dict(scope["headers"]).get(PEER.lower().encode())
-            if peer is not None:
-                scope["client"] = (peer.decode(), 50000)
-        await app(scope, receive, send)
-
-    return wrapped
 
 
 @asynccontextmanager

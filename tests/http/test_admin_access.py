@@ -90,8 +90,8 @@ async def world(client: Client, services: Services, settings: Settings, moderato
     return World(comment_id, article.slug, str(ban.id), settings.database)
 
 
-def test_every_admin_route_has_a_role_in_this_table(client: Client) -> None:
-    assert [route for route in admin_routes(client.app) if route[0] != "OPTIONS"] == sorted(ROLES)
+def test_every_admin_route_has_a_role_in_this_table(app: Litestar) -> None:
+    assert [route for route in admin_routes(app) if route[0] != "OPTIONS"] == sorted(ROLES)
 
 
 async def refused_credentials(services: Services) -> list[dict[str, str]]:

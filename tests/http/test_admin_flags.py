@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
+import pytest
 
 from parley.app import Services
 from parley.domain.records import ArticleModeration
@@ -169,3 +170,51 @@ async def test_readers_are_told_apart_by_address_and_proxy_headers_count_only_fr
         await client.post(f"/api/v1/comments/{comment_id}/flags", json={"reason": "spam"},
                           headers={**same_browser, PEER: "10.0.0.1", "X-Forwarded-For": "203.0.113.2"})  # fmt: skip
         assert await flagged_ids(client, moderator) == [comment_id]
+
+
+async def test_one_network_counts_once_however_many_browsers_it_flags_from(
+    client: Client, services: Services, moderator: dict[str, str]
+) -> None:
+    comment_id, slug = await published(client, services, flag_threshold=3, hide_flagged=True)
+    for browser in ("Firefox", "Chrome", "curl"):
+        await client.post(
+            f"/api/v1/comments/{comment_id}/flags",
+            json={"reason": "abuse"},
+            headers={PEER: "203.0.113.40", "User-Agent": browser},
+        )
+    assert await flagged_ids(client, moderator) == []
+    assert (await thread(client, slug))["count"] == 1
+
+
+@pytest.mark.parametrize(
+    "spellings",
+    [("2001:db8:7:7::1", "2001:db8:7:7::2", "2001:db8:7:7:ffff::3"), ("203.0.113.41", "::ffff:203.0.113.41")],
+)
+async def test_addresses_of_one_network_count_as_one_reader(
+    client: Client, services: Services, moderator: dict[str, str], spellings: tuple[str, ...]
+) -> None:
+    comment_id, _slug = await published(client, services, flag_threshold=2)
+    for address in spellings:
+        await client.post(f"/api/v1/comments/{comment_id}/flags", json={"reason": "spam"}, headers={PEER: address})
+    assert await flagged_ids(client, moderator) == []
+    await client.post(
+        f"/api/v1/comments/{comment_id}/flags", json={"reason": "spam"}, headers={PEER: "2001:db8:7:8::1"}
+    )
+    assert await flagged_ids(client, moderator) == [comment_id]
+
+
+async def test_a_reapproved_comment_is_not_hidden_again_by_new_browsers_of_the_same_networks(
+    client: Client, services: Services, moderator: dict[str, str]
+) -> None:
+    comment_id, slug = await published(client, services, flag_threshold=2, hide_flagged=True)
+    for address in ("203.0.113.50", "203.0.113.51"):
+        await client.post(f"/api/v1/comments/{comment_id}/flags", json={"reason": "abuse"}, headers={PEER: address})
+    assert (await thread(client, slug))["count"] == 0
+    assert (await moderate(client, moderator, comment_id, "approve")).status_code == 200
+    for address in ("203.0.113.50", "203.0.113.51"):
+        await client.post(
+            f"/api/v1/comments/{comment_id}/flags",
+            json={"reason": "abuse"},
+            headers={PEER: address, "User-Agent": "a new browser"},
+        )
+    assert (await thread(client, slug))["count"] == 1

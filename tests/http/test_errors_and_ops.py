@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import msgspec
 import pytest
+from litestar import Litestar
 
 from tests.http.helpers import Client
 
@@ -58,9 +59,9 @@ async def test_the_openapi_document_describes_every_endpoint_with_problem_respon
     assert "application/problem+json" in post["responses"]["404"]["content"]
 
 
-def test_no_body_field_shares_a_name_with_a_dependency(client: Client) -> None:
+def test_no_body_field_shares_a_name_with_a_dependency(app: Litestar) -> None:
     """Litestar reports a body field's validation error under a dependency's name as a 500, not a 422."""
-    app = client.app
+
     clashes = []
     for route in app.routes:
         for handler in getattr(route, "route_handlers", ()):

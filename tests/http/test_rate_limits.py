@@ -162,6 +162,25 @@ async def test_a_forwarded_header_the_client_sent_through_the_proxy_changes_noth
     assert [answer.status_code for answer in answers] == [201] * WRITES + [429] * 2
 
 
+async def test_a_forged_first_forwarded_for_line_neither_resets_the_budget_nor_escapes_a_ban(
+    services: Services, peers: dict[str, httpx.AsyncClient]
+) -> None:
+    """A proxy that appends its own X-Forwarded-For line leaves the client's forged line in front of it."""
+    article = await make_article(services)
+    proxy = peers[PROXY]
+    answers = []
+    for n in range(WRITES + 2):
+        headers = [("X-Forwarded-For", f"192.0.2.{n + 1}"), ("X-Forwarded-For", "203.0.113.8")]
+        answers.append(
+            await proxy.post(f"/api/v1/articles/{article.slug}/comments", json=builders.comment(), headers=headers)
+        )
+    assert [answer.status_code for answer in answers] == [201] * WRITES + [429] * 2
+    await services.bans.ban(email=None, address="203.0.113.9", reason=None, expires_at=None, actor="test")
+    headers = [("X-Forwarded-For", "192.0.2.99"), ("X-Forwarded-For", "203.0.113.9")]
+    banned = await proxy.post(f"/api/v1/articles/{article.slug}/comments", json=builders.comment(), headers=headers)
+    assert (banned.status_code, banned.json()["code"]) == (403, "banned")
+
+
 async def test_a_moderator_token_is_not_limited_but_a_bogus_one_is(
     client: httpx.AsyncClient, services: Services
 ) -> None:

@@ -46,9 +46,7 @@ async def test_a_change_made_by_another_server_process_is_seen_at_once(
         async with other.writing() as tx:
             key = await tx.site.secret()
         elsewhere = SubmissionService(other, Hasher(key), utcnow)
-        await elsewhere.submit(
-            article.slug, Draft(author_name="Far", body="from the other worker"), Origin("1.2.3.4", "")
-        )
+        await elsewhere.submit(article.slug, Draft(author_name="Far", body="from the other worker"), Origin("1.2.3.4"))
     finally:
         await other.close()
     assert (await client.get(url)).json()["count"] == 1

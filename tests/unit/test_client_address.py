@@ -37,3 +37,33 @@ def test_a_forged_forwarded_header_is_ignored_when_the_proxies_write_x_forwarded
 def test_forwarded_is_read_when_it_is_the_proxies_header(value: str, address: str) -> None:
     headers = [("Forwarded", value), ("X-Forwarded-For", "203.0.113.5")]
     assert resolve(request("10.0.0.1", *headers), proxies(TRUSTED, "forwarded")).address == address
+
+
+@pytest.mark.parametrize(
+    ("lines", "address"),
+    [
+        # HAProxy's `option forwardfor` appends a line: the client's own forged line comes first.
+        (["192.0.2.1", "203.0.113.9"], "203.0.113.9"),
+        (["192.0.2.1, 192.0.2.2", "203.0.113.9"], "203.0.113.9"),
+        (["192.0.2.1", "203.0.113.9, 10.0.0.5"], "203.0.113.9"),
+        (["203.0.113.9", "10.0.0.7", "10.0.0.5"], "203.0.113.9"),
+        (["[2001:db8::1]:4711"], "2001:db8::1"),
+        (["2001:db8::2"], "2001:db8::2"),
+        (["203.0.113.9:5555"], "203.0.113.9"),
+        (["::ffff:203.0.113.9"], "203.0.113.9"),
+        # Something that is not an address stops the walk: the client is known only as our proxy.
+        (["203.0.113.9", "unknown"], "10.0.0.1"),
+    ],
+)
+def test_every_x_forwarded_for_line_is_walked_from_the_right(lines: list[str], address: str) -> None:
+    headers = [("X-Forwarded-For", line) for line in lines]
+    assert resolve(request("10.0.0.1", *headers), proxies(TRUSTED, "x-forwarded-for")).address == address
+
+
+def test_every_forwarded_line_is_walked_from_the_right() -> None:
+    headers = [("Forwarded", "for=192.0.2.1"), ("Forwarded", 'for="[2001:db8::7]:80";proto=https, for=10.0.0.9')]
+    assert resolve(request("10.0.0.1", *headers), proxies(TRUSTED, "forwarded")).address == "2001:db8::7"
+
+
+def test_an_ipv4_mapped_peer_is_its_ipv4_address() -> None:
+    assert resolve(request("::ffff:198.51.100.7"), proxies(TRUSTED, "x-forwarded-for")).address == "198.51.100.7"

@@ -9,6 +9,8 @@ import secrets
 
 import msgspec
 
+from parley.domain import networks
+
 
 def new_token() -> str:
     """A random bearer or edit token: 256 bits, URL-safe."""
@@ -29,7 +31,11 @@ class Client(msgspec.Struct, frozen=True):
     """A request's origin as the HTTP edge resolved it (proxy headers only from trusted proxies)."""
 
     address: str
-    user_agent: str
+
+    @property
+    def network(self) -> str:
+        """The network the rules count this client by: its IPv4 address or its IPv6 /64."""
+        return networks.key(self.address)
 
 
 class Hasher:
@@ -46,11 +52,12 @@ class Hasher:
         return self._mac("email", email.strip().casefold())
 
     def address(self, address: str) -> str:
+        """A network address or a network's one spelling (`networks.key`): what budgets, bans and logs keep."""
         return self._mac("address", address)
 
     def reader(self, client: Client) -> str:
-        """One reader for flag counting: the same address and browser count once."""
-        return self._mac("reader", f"{client.address}\0{client.user_agent}")
+        """One reader for flag counting: a network counts once, whatever browser or address within it it uses."""
+        return self._mac("reader", client.network)
 
     def edit_token(self, idempotency_key: str, request_hash: str) -> str:
         """The edit token of an idempotent submission, derivable again to replay the first answer."""

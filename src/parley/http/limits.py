@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
-import ipaddress
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -31,17 +30,8 @@ _SWEEP_SECONDS = 60.0
 
 
 def client_key(request: Request[Any, Any, Any], proxies: Proxies) -> str:
-    """Whom a budget belongs to: the resolved address; IPv6 by its /64, the block one subscriber is given."""
-    address = resolve(request, proxies).address
-    try:
-        parsed = ipaddress.ip_address(address)
-    except ValueError:
-        return address
-    if isinstance(parsed, ipaddress.IPv6Address):
-        if parsed.ipv4_mapped is not None:
-            return str(parsed.ipv4_mapped)
-        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
-    return str(parsed)
+    """Whom a budget belongs to: the resolved client's network, as flags and bans count it."""
+    return resolve(request, proxies).network
 
 
 def _drawing_on(budget: str) -> Callable[[Request[Any, Any, Any]], Awaitable[bool]]:
