@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 from parley.app import Services
-from parley.domain.records import stamp
+from parley.domain.records import ArticleModeration, stamp
 from parley.settings import Settings
+from tests import builders
 from tests.conftest import Clock
 from tests.http.conftest import MODERATOR
 from tests.http.helpers import (
@@ -21,9 +22,11 @@ from tests.http.helpers import (
     bearer,
     client_with_peers,
     make_article,
+    moderate,
     post,
     queue,
     set_policy,
+    thread,
 )
 
 SPAMMER = "Spam.Bot@Example.org"
@@ -112,24 +115,49 @@ async def test_lifting_a_ban_ends_it_at_once(client: Client, services: Services,
     assert (event.actor, event.reason) == (MODERATOR, f"ban {made['id']}")
 
 
-async def test_with_shadow_ban_a_banned_authors_comment_is_stored_as_spam_and_looks_pending(
-    client: Client, services: Services, moderator: dict[str, str]
+@pytest.mark.parametrize(("moderation", "told"), [("post", "approved"), ("pre", "pending")])
+async def test_a_shadow_banned_authors_view_is_an_ordinary_authors_view(
+    client: Client, services: Services, moderator: dict[str, str], moderation: str, told: str
 ) -> None:
-    await set_policy(services, moderation="post", shadow_ban=True)
-    article = await make_article(services)
+    await set_policy(services, moderation=moderation, shadow_ban=True)
+    article = await make_article(services, moderation=ArticleModeration.INHERIT)
+    first = (await post(client, article.slug, body="Someone else, earlier.")).json()
+    if first["status"] == "pending":
+        await moderate(client, moderator, first["comment"]["id"], "approve")
+    ordinary = (await post(client, article.slug, body="An ordinary reply.", parent_id=first["comment"]["id"])).json()
     await ban(client, moderator, email=SPAMMER)
-    response = await post(client, article.slug, author_email=SPAMMER)
+    response = await post(client, article.slug, author_email=SPAMMER, parent_id=first["comment"]["id"])
     assert response.status_code == 201
     answer = response.json()
-    assert answer["status"] == answer["comment"]["status"] == "pending"
+    assert answer["status"] == answer["comment"]["status"] == ordinary["status"] == told
     stored = await admin_comment(client, moderator, answer["comment"]["id"])
-    assert (stored["status"], stored["rules"], stored["visible"]) == ("spam", ["shadow_ban"], False)
+    assert (stored["status"], stored["visible"]) == ("spam", False)
+    assert "shadow_ban" in stored["rules"]
     (entry,) = (await queue(client, moderator, state="spam"))["items"]
-    assert entry["held_by"] == ["shadow_ban"]
-    own = await client.get(f"/api/v1/articles/{article.slug}/comments",
-                           headers={"X-Edit-Token": answer["edit_token"]})  # fmt: skip
-    assert [item["status"] for item in own.json()["items"]] == ["pending"]
-    assert (await client.get(f"/api/v1/articles/{article.slug}/comments")).json()["count"] == 0
+    assert "shadow_ban" in entry["held_by"]
+
+    async def view(token: str) -> dict[str, Any]:
+        seen: dict[str, Any] = (await client.get(
+            f"/api/v1/articles/{article.slug}/comments", headers={"X-Edit-Token": token}
+        )).json()  # fmt: skip
+        return seen
+
+    public = await thread(client, article.slug)
+    mine, theirs = await view(answer["edit_token"]), await view(ordinary["edit_token"])
+    if told == "approved":  # each author sees their comment live and counted, as everyone sees the ordinary one
+        assert public["count"] == theirs["count"] == 2
+        assert mine["count"] == 3
+        assert public["items"][0]["reply_count"] == 1
+        assert mine["items"][0]["reply_count"] == 2
+    assert [reply["status"] for reply in mine["items"][0]["replies"] if reply["id"] == answer["comment"]["id"]] == [
+        told
+    ]
+    assert answer["comment"]["id"] not in str(public)
+    deleted = await client.delete(
+        f"/api/v1/comments/{answer['comment']['id']}", headers={"X-Edit-Token": answer["edit_token"]}
+    )
+    assert deleted.status_code == 204
+    assert answer["comment"]["id"] not in str(await view(answer["edit_token"]))
 
 
 async def test_an_author_banned_after_posting_cannot_edit(
@@ -157,7 +185,8 @@ async def test_the_ban_list_shows_neither_email_nor_address_and_pages(
     second = await bans(client, moderator, limit=2, cursor=first["next_cursor"])
     assert [item["id"] for item in first["items"] + second["items"]] == [item["id"] for item in made]
     assert second["next_cursor"] is None
-    assert set(first["items"][0]) == {"id", "by_email", "by_address", "reason", "created_by", "created_at",
+    assert set(first["items"][0]) == {"id", "by_email", "by_address", "by_author_key", "network_prefix", "reason",
+                                      "created_by", "created_at",
                                       "expires_at"}  # fmt: skip
     listing = first | second
     text = str(listing).casefold() + str(made).casefold()
@@ -192,3 +221,77 @@ async def test_a_bad_ban_is_422_and_stores_nothing(
     assert response.json()["errors"]
     assert (await bans(client, moderator))["items"] == []
     assert await audit_events(services, action="ban") == []
+
+
+@pytest.mark.parametrize(
+    ("banned", "refused", "allowed"),
+    [
+        ("2001:db8:1:2::10", ["2001:db8:1:2::11", "2001:db8:1:2:ffff::1"], ["2001:db8:1:3::10"]),
+        ("198.51.100.77", ["198.51.100.77", "::ffff:198.51.100.77"], ["198.51.100.78"]),
+        ("::ffff:198.51.100.77", ["198.51.100.77"], ["198.51.100.78"]),
+        ("198.51.100.0/24", ["198.51.100.1", "::ffff:198.51.100.200"], ["198.51.101.1"]),
+        ("2001:db8:aa::/48", ["2001:db8:aa:1::1", "2001:db8:aa:ffff::9"], ["2001:db8:ab::1"]),
+        ("2001:db8:1:2::10/128", ["2001:db8:1:2::10"], ["2001:db8:1:2::11"]),
+    ],
+)
+async def test_an_address_ban_covers_its_network_however_the_address_is_spelled(
+    client: Client, services: Services, moderator: dict[str, str], banned: str, refused: list[str], allowed: list[str]
+) -> None:
+    article = await make_article(services)
+    await ban(client, moderator, address=banned)
+    for address in refused:
+        answer = await client.post(
+            f"/api/v1/articles/{article.slug}/comments", json=builders.comment(), headers={PEER: address}
+        )
+        assert (address, answer.status_code) == (address, 403)
+    for address in allowed:
+        answer = await client.post(
+            f"/api/v1/articles/{article.slug}/comments", json=builders.comment(), headers={PEER: address}
+        )
+        assert (address, answer.status_code) == (address, 201)
+
+
+@pytest.mark.parametrize("network", ["0.0.0.0/0", "10.0.0.0/7", "2001::/15", "198.51.100.7/33"])
+async def test_a_ban_wider_than_a_carrier_or_not_a_network_is_422(
+    client: Client, moderator: dict[str, str], network: str
+) -> None:
+    response = await client.post("/api/v1/admin/bans", json={"address": network}, headers=moderator)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "address"
+
+
+async def test_banning_the_author_of_a_comment_bans_their_key_and_network_never_the_email_they_typed(
+    client: Client, services: Services, moderator: dict[str, str]
+) -> None:
+    await set_policy(services, moderation="post")
+    article = await make_article(services)
+    url = f"/api/v1/articles/{article.slug}/comments"
+    carol = {"author_name": "Carol", "author_email": "carol@example.org"}
+    troll = await client.post(url, json={**carol, "body": "Abuse in Carol's name."}, headers={PEER: "203.0.113.90"})
+    made = await ban(client, moderator, comment_id=troll.json()["comment"]["id"], reason="impersonation")
+    assert (made["by_email"], made["by_address"], made["by_author_key"]) == (False, True, True)
+    key = {"X-Author-Token": troll.json()["author_token"]}
+    elsewhere = await client.post(
+        url, json={"author_name": "T", "body": "New network."}, headers={PEER: "192.0.2.90", **key}
+    )
+    same_network = await client.post(
+        url, json={"author_name": "T2", "body": "Same network."}, headers={PEER: "203.0.113.90"}
+    )
+    assert elsewhere.status_code == same_network.status_code == 403
+    real = await client.post(url, json={**carol, "body": "The real Carol."}, headers={PEER: "198.51.100.90"})
+    assert real.status_code == 201
+    events = await audit_events(services, action="ban")
+    assert events[0].comment_id == int(troll.json()["comment"]["id"])
+
+
+async def test_a_ban_names_a_comment_or_an_email_and_network_but_not_both(
+    client: Client, services: Services, moderator: dict[str, str]
+) -> None:
+    article = await make_article(services)
+    comment_id = (await post(client, article.slug)).json()["comment"]["id"]
+    both = await client.post(
+        "/api/v1/admin/bans", json={"comment_id": comment_id, "email": "x@example.org"}, headers=moderator
+    )
+    assert (both.status_code, both.json()["errors"][0]["field"]) == (422, "comment_id")
+    missing = await client.post("/api/v1/admin/bans", json={"comment_id": "999999"}, headers=moderator)
+    assert missing.status_code == 404

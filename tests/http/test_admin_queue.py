@@ -54,10 +54,15 @@ async def test_a_queue_item_carries_what_a_moderator_needs_to_decide(
     article = await make_article(services, moderation=ArticleModeration.INHERIT, title="Shade as infrastructure")
     parent = (await post(client, article.slug, body="The parent's words. " * 20)).json()["comment"]["id"]
     await moderate(client, moderator, parent, "approve")
+    key: dict[str, str] = {}
     for action in ("approve", "reject", "spam"):
-        earlier = (await post(client, article.slug, body=f"earlier, then {action}", **ANN)).json()["comment"]["id"]
-        await moderate(client, moderator, earlier, action)
-    reply = await post(client, article.slug, body="See **[this](https://example.org)**", parent_id=parent, **ANN)
+        earlier = await client.post(
+            f"/api/v1/articles/{article.slug}/comments", json={**ANN, "body": f"earlier, then {action}"}, headers=key
+        )
+        key = {"X-Author-Token": earlier.json()["author_token"]}
+        await moderate(client, moderator, earlier.json()["comment"]["id"], action)
+    body = {**ANN, "body": "See **[this](https://example.org)**", "parent_id": parent}
+    reply = await client.post(f"/api/v1/articles/{article.slug}/comments", json=body, headers=key)
     reply_id = reply.json()["comment"]["id"]
     (item,) = (await queue(client, moderator))["items"]
     assert item["article"] == {"slug": article.slug, "title": "Shade as infrastructure"}
@@ -75,14 +80,17 @@ async def test_a_queue_item_carries_what_a_moderator_needs_to_decide(
                             "flagged", "author", "body", "body_html", "created_at", "edited_at", "rules"}  # fmt: skip
 
 
-async def test_an_author_without_email_has_no_history(
+async def test_an_authors_history_follows_their_author_key_not_an_email_anyone_can_type(
     client: Client, services: Services, moderator: dict[str, str]
 ) -> None:
     article = await make_article(services, moderation=ArticleModeration.PRE)
-    await post(client, article.slug)
-    (item,) = (await queue(client, moderator))["items"]
-    assert item["author_history"] == {"pending": 0, "approved": 0, "rejected": 0, "spam": 0, "removed": 0}
-    assert item["parent_excerpt"] is None
+    for n in range(2):
+        await post(client, article.slug, body=f"Ann's own words {n}.", **ANN)
+    impostor = (await post(client, article.slug, body="An impostor's words.", **ANN)).json()["comment"]["id"]
+    items = (await queue(client, moderator))["items"]
+    assert [item["author_history"]["pending"] for item in items] == [1, 1, 1]
+    assert items[-1]["comment"]["id"] == impostor
+    assert items[-1]["parent_excerpt"] is None
 
 
 async def test_queues_filter_by_article(client: Client, services: Services, moderator: dict[str, str]) -> None:

@@ -9,6 +9,7 @@ import pytest
 from parley.app import Services
 from parley.domain.records import ArticleModeration
 from tests import builders
+from tests.conftest import PEER
 from tests.http.helpers import (
     Client,
     admin_comment,
@@ -22,14 +23,14 @@ from tests.http.helpers import (
 )
 
 LINKS = "see https://a.example and https://b.example and https://c.example"
-# rule -> (policy, extra fields on the submission, stored status, queue it waits in)
-RULES: dict[str, tuple[dict[str, Any], dict[str, Any], str, str]] = {
+# rule -> (policy, extra fields on the submission, stored status, queue it waits in, what its author is told)
+RULES: dict[str, tuple[dict[str, Any], dict[str, Any], str, str, str]] = {
     "hold_words": ({"moderation": "post", "hold_words": ("casino",)}, {"body": "Off to the CASINO"}, "pending",
-                   "pending"),
-    "block_words": ({"moderation": "post", "block_words": ("pills",)}, {"body": "cheap \uff30\uff49\uff4c\uff4c\uff53 here"}, "spam", "spam"),
-    "max_links": ({"moderation": "post", "max_links": 2}, {"body": LINKS}, "pending", "pending"),
-    "pre_moderation": ({"moderation": "pre"}, {}, "pending", "pending"),
-    "honeypot": ({"moderation": "post"}, {"homepage": "https://bot.example"}, "spam", "spam"),
+                   "pending", "pending"),
+    "block_words": ({"moderation": "post", "block_words": ("pills",)}, {"body": "cheap \uff30\uff49\uff4c\uff4c\uff53 here"}, "spam", "spam", "approved"),
+    "max_links": ({"moderation": "post", "max_links": 2}, {"body": LINKS}, "pending", "pending", "pending"),
+    "pre_moderation": ({"moderation": "pre"}, {}, "pending", "pending", "pending"),
+    "honeypot": ({"moderation": "post"}, {"homepage": "https://bot.example"}, "spam", "spam", "approved"),
 }  # fmt: skip
 
 
@@ -49,13 +50,13 @@ async def edit(client: Client, answer: dict[str, Any], **fields: Any) -> Any:
 async def test_each_rule_fires_on_create_and_is_recorded_by_name(
     client: Client, services: Services, moderator: dict[str, str], rule: str
 ) -> None:
-    policy, fields, stored, state = RULES[rule]
+    policy, fields, stored, state, told = RULES[rule]
     await set_policy(services, **policy)
     article = await make_article(services, moderation=ArticleModeration.INHERIT)
     response = await post(client, article.slug, **fields)
     assert response.status_code == 201, response.text
     answer = response.json()
-    assert answer["status"] == answer["comment"]["status"] == "pending"  # spam looks like pending to its poster
+    assert answer["status"] == answer["comment"]["status"] == told  # spam looks like any comment to its poster
     comment_id = answer["comment"]["id"]
     assert (await admin_comment(client, moderator, comment_id))["status"] == stored
     assert (await admin_comment(client, moderator, comment_id))["rules"] == [rule]
@@ -70,7 +71,7 @@ async def test_each_rule_fires_on_create_and_is_recorded_by_name(
 async def test_each_rule_fires_when_an_edit_brings_an_approved_comment_under_it(
     client: Client, services: Services, moderator: dict[str, str], rule: str
 ) -> None:
-    policy, fields, stored, state = RULES[rule]
+    policy, fields, stored, state, told = RULES[rule]
     await set_policy(services, **policy)
     article = await make_article(services, moderation=ArticleModeration.INHERIT)
     answer = (await post(client, article.slug, body="harmless")).json()
@@ -78,7 +79,7 @@ async def test_each_rule_fires_when_an_edit_brings_an_approved_comment_under_it(
     comment_id = answer["comment"]["id"]
     response = await edit(client, answer, **({"body": "harmless, edited"} | fields))
     assert response.status_code == 200, response.text
-    assert response.json()["status"] == "pending"
+    assert response.json()["status"] == told
     comment = await admin_comment(client, moderator, comment_id)
     assert (comment["status"], comment["rules"], comment["visible"]) == (stored, [rule], False)
     assert (await queue_entry(client, moderator, state, comment_id))["held_by"] == [rule]
@@ -130,7 +131,7 @@ async def test_an_edit_adding_too_many_links_to_a_moderator_approved_comment_sen
     assert (await thread(client, article.slug))["count"] == 0
 
 
-async def test_a_trusted_returning_author_is_approved_at_once(
+async def test_a_returning_author_is_known_by_the_author_key_their_first_receipt_gave(
     client: Client, services: Services, moderator: dict[str, str]
 ) -> None:
     await set_policy(services, moderation="pre")
@@ -138,19 +139,64 @@ async def test_a_trusted_returning_author_is_approved_at_once(
     ann = {"author_name": "Ann", "author_email": "ann@example.org"}
     first = (await post(client, article.slug, **ann)).json()
     assert first["status"] == "pending"
-    assert (await post(client, article.slug, **ann)).json()["status"] == "pending"  # nothing approved yet
+    key = {"X-Author-Token": first["author_token"]}
+    waiting = await client.post(f"/api/v1/articles/{article.slug}/comments", json={**ann, "body": "b"}, headers=key)
+    assert waiting.json()["status"] == "pending"  # nothing approved yet
+    assert waiting.json()["author_token"] == first["author_token"]
     await moderate(client, moderator, first["comment"]["id"], "approve")
-    again = (await post(client, article.slug, **ann)).json()
-    assert again["status"] == "approved"
-    assert (await admin_comment(client, moderator, again["comment"]["id"]))["rules"] == ["trusted_author"]
-    other_name = await post(client, article.slug, author_name="Ann B", author_email="ann@example.org")
-    other_email = await post(client, article.slug, author_name="Ann", author_email="ann@example.net")
-    assert other_name.json()["status"] == other_email.json()["status"] == "pending"
-    edited = await edit(client, again, body="a trusted author's second thought")
-    assert edited.json()["status"] == "approved"
-    assert (await admin_comment(client, moderator, again["comment"]["id"]))["rules"] == ["trusted_author"]
+    again = await client.post(f"/api/v1/articles/{article.slug}/comments", json={**ann, "body": "c"}, headers=key)
+    assert again.json()["status"] == "approved"
+    assert (await admin_comment(client, moderator, again.json()["comment"]["id"]))["rules"] == ["trusted_author"]
+    other_name = await client.post(
+        f"/api/v1/articles/{article.slug}/comments", json={**ann, "author_name": "Ann B", "body": "d"}, headers=key
+    )
+    assert other_name.json()["status"] == "pending"  # trust is for the name a moderator approved
     await set_policy(services, moderation="pre", trust_returning_authors=False)
-    assert (await post(client, article.slug, **ann)).json()["status"] == "pending"
+    off = await client.post(f"/api/v1/articles/{article.slug}/comments", json={**ann, "body": "e"}, headers=key)
+    assert off.json()["status"] == "pending"
+
+
+async def test_a_name_and_email_typed_by_a_stranger_borrow_no_trust_and_reveal_nothing(
+    client: Client, services: Services, moderator: dict[str, str]
+) -> None:
+    await set_policy(services, moderation="pre")
+    article = await make_article(services, moderation=ArticleModeration.INHERIT)
+    carol = {"author_name": "Carol Jones", "author_email": "carol@example.org"}
+    first = (await post(client, article.slug, **carol)).json()
+    await moderate(client, moderator, first["comment"]["id"], "approve")
+    for spelling in ("carol@example.org", "Carol@Example.org"):
+        for key in ({}, {"X-Author-Token": "made-up-by-a-stranger"}):
+            borrowed = await client.post(
+                f"/api/v1/articles/{article.slug}/comments",
+                json={**carol, "author_email": spelling, "body": f"Borrowed voice {spelling} {bool(key)}."},
+                headers={PEER: "203.0.113.80", **key},
+            )
+            assert borrowed.status_code == 201
+            assert borrowed.json()["status"] == "pending"
+            assert borrowed.json()["author_token"] != first["author_token"]
+    nobody = await client.post(
+        f"/api/v1/articles/{article.slug}/comments",
+        json={"author_name": "Nobody", "author_email": "nobody@example.org", "body": "A first comment."},
+        headers={PEER: "203.0.113.80"},
+    )
+    assert nobody.json()["status"] == "pending"  # the same answer as Carol's impostor gets
+
+
+async def test_a_trusted_authors_edit_goes_live_only_with_their_author_key(
+    client: Client, services: Services, moderator: dict[str, str]
+) -> None:
+    await set_policy(services, moderation="pre")
+    article = await make_article(services, moderation=ArticleModeration.INHERIT)
+    first = (await post(client, article.slug, author_name="Ann")).json()
+    await moderate(client, moderator, first["comment"]["id"], "approve")
+    key = first["author_token"]
+    edited = await client.patch(
+        f"/api/v1/comments/{first['comment']['id']}",
+        json={"body": "a trusted author's second thought"},
+        headers={"X-Edit-Token": first["edit_token"], "X-Author-Token": key},
+    )
+    assert edited.json()["status"] == "approved"
+    assert (await thread(client, article.slug))["count"] == 1
 
 
 async def test_a_trusted_author_is_still_held_by_the_word_rules(

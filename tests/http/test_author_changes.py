@@ -6,7 +6,7 @@ from typing import Any
 
 from parley.app import Services
 from parley.domain.records import ArticleModeration
-from tests.http.helpers import Client, make_article, post, set_policy, thread
+from tests.http.helpers import Client, audit_events, make_article, moderate, post, queue, set_policy, thread
 
 
 async def submitted(client: Client, services: Services, **fields: Any) -> dict[str, Any]:
@@ -107,3 +107,46 @@ async def test_an_invalid_edit_body_is_422_and_changes_nothing(client: Client, s
         response = await client.patch(url, json=body, headers={"X-Edit-Token": answer["edit_token"]})
         assert response.status_code == 422, body
     assert (await thread(client, answer["slug"]))["items"][0]["body_html"] == "<p>original</p>\n"
+
+
+async def test_an_edit_after_approval_under_pre_moderation_waits_for_a_moderator_with_its_diff(
+    client: Client, services: Services, moderator: dict[str, str]
+) -> None:
+    await set_policy(services, moderation="pre")
+    article = await make_article(services, moderation=ArticleModeration.INHERIT)
+    first = (await post(client, article.slug, author_name="Eve", body="What a fine report.")).json()
+    comment_id = first["comment"]["id"]
+    await moderate(client, moderator, comment_id, "approve")
+    assert (await thread(client, article.slug))["count"] == 1
+    edited = await client.patch(
+        f"/api/v1/comments/{comment_id}",
+        json={"body": "What a fine report.\n\nBuy at https://spam.example"},
+        headers={"X-Edit-Token": first["edit_token"]},
+    )
+    assert (edited.status_code, edited.json()["status"]) == (200, "pending")
+    page = await thread(client, article.slug)
+    assert (page["count"], page["items"]) == (0, [])
+    (entry,) = (await queue(client, moderator))["items"]
+    assert entry["comment"]["id"] == comment_id
+    assert entry["held_by"] == ["pre_moderation"]
+    assert entry["edit"]["previous_body"] == "What a fine report."
+    assert "+Buy at https://spam.example" in entry["edit"]["diff"]
+    events = await audit_events(services, comment_id=int(comment_id))
+    assert [(event.action, event.from_status, event.to_status) for event in events[:2]] == [
+        ("hold", "approved", "pending"),
+        ("edit", "approved", "approved"),
+    ]
+    assert (await moderate(client, moderator, comment_id, "approve")).status_code == 200
+    assert "spam.example" in (await thread(client, article.slug))["items"][0]["body_html"]
+
+
+async def test_an_author_cannot_edit_once_comments_are_closed_but_may_still_delete(
+    client: Client, services: Services, admin: dict[str, str]
+) -> None:
+    answer = await submitted(client, services, body="Before closing.")
+    await client.patch(f"/api/v1/admin/articles/{answer['slug']}", json={"comments_open": False}, headers=admin)
+    url = f"/api/v1/comments/{answer['comment']['id']}"
+    refused = await client.patch(url, json={"body": "After closing."}, headers={"X-Edit-Token": answer["edit_token"]})
+    assert (refused.status_code, refused.json()["code"]) == (403, "comments_closed")
+    assert "Before closing." in (await thread(client, answer["slug"]))["items"][0]["body_html"]
+    assert (await client.delete(url, headers={"X-Edit-Token": answer["edit_token"]})).status_code == 204

@@ -56,9 +56,14 @@ async def test_limits_on_list_items_and_instants_are_in_the_document(document: d
     assert {"type": "string", "format": "date-time"} in schemas["ArticleIn"]["properties"]["published_at"]["anyOf"]
 
 
-async def test_a_ban_documents_that_it_needs_an_email_or_an_address(document: dict[str, Any]) -> None:
-    required = [branch["required"] for branch in document["components"]["schemas"]["BanIn"]["anyOf"]]
-    assert required == [["email"], ["address"]]
+async def test_a_ban_documents_that_it_needs_a_comment_or_else_an_email_or_an_address(
+    document: dict[str, Any],
+) -> None:
+    by_comment, by_identity = document["components"]["schemas"]["BanIn"]["oneOf"]
+    assert by_comment["required"] == ["comment_id"]
+    assert [branch["required"] for branch in by_comment["not"]["anyOf"]] == [["email"], ["address"]]
+    assert [branch["required"] for branch in by_identity["anyOf"]] == [["email"], ["address"]]
+    assert by_identity["not"]["required"] == ["comment_id"]
 
 
 async def test_metrics_are_documented_as_text(document: dict[str, Any]) -> None:

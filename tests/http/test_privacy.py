@@ -21,7 +21,7 @@ from tests import builders
 from tests.http.helpers import Client, connect, make_article, post, set_policy, thread
 
 SECRET_NAME = re.compile(r"email|address|(^|_)ip(_|$)|hash|token", re.IGNORECASE)
-ALLOWED = {"edit_token"}  # the receipt's, shown once to the author who just posted
+ALLOWED = {"edit_token", "author_token"}  # the receipt's, shown to the author who just posted
 
 
 def _names(node: Any, components: dict[str, Any], seen: set[str]) -> set[str]:
@@ -83,10 +83,12 @@ async def test_a_real_thread_shows_no_email_hash_or_token_of_its_authors(
     assert (await thread(client, article.slug))["count"] == 4
     with sqlite3.connect(settings.database) as conn:
         kept = [value for row in conn.execute(
-            "SELECT email_hash, address_hash, edit_token_hash, author_key FROM comments") for value in row]  # fmt: skip
-    assert len(kept) == 20
+            "SELECT email_hash, address_hash, edit_token_hash, author_key, author_token_hash FROM comments"
+        ) for value in row]  # fmt: skip
+    assert len(kept) == 25
     shown = "\n".join(answer.text + str(answer.headers) for answer in answers)
-    for secret in [*emails, "dee@example.org", "eve@example.org", "testclient", *kept]:
+    tokens = [receipt["author_token"] for receipt in receipts]
+    for secret in [*emails, "dee@example.org", "eve@example.org", "testclient", *kept, *tokens]:
         assert secret not in shown
 
 

@@ -15,7 +15,8 @@ from parley.domain import text
 from parley.domain.records import ArticleModeration
 from parley.settings import Settings
 from tests import builders
-from tests.http.helpers import Client, connect, make_article, post, set_policy, thread
+from tests.conftest import PEER
+from tests.http.helpers import Client, connect, make_article, moderate, post, set_policy, thread
 
 
 async def test_a_comment_is_created_with_a_one_time_edit_token(client: Client, services: Services) -> None:
@@ -23,11 +24,13 @@ async def test_a_comment_is_created_with_a_one_time_edit_token(client: Client, s
     response = await post(client, article.slug, author_name="Ann", body="Hello *there*")
     assert response.status_code == 201
     answer = response.json()
-    assert set(answer) == {"comment", "status", "edit_token", "edit_expires_at"}
+    assert set(answer) == {"comment", "status", "edit_token", "edit_expires_at", "author_token"}
     assert answer["status"] == "approved"
     assert answer["comment"]["author"] == {"name": "Ann"}
     assert answer["comment"]["body_html"] == "<p>Hello <em>there</em></p>\n"
     assert len(answer["edit_token"]) >= 40
+    assert len(answer["author_token"]) >= 40
+    assert answer["author_token"] != answer["edit_token"]
 
 
 async def test_the_edit_token_and_email_are_stored_only_as_hashes_and_the_source_is_kept(
@@ -168,6 +171,22 @@ async def test_replies_deeper_than_max_depth_attach_to_the_deepest_allowed_ances
     assert made[3]["parent_id"] == made[1]["id"]
 
 
+async def test_a_reply_too_deep_never_attaches_under_a_comment_readers_cannot_see(
+    client: Client, services: Services, moderator: dict[str, str]
+) -> None:
+    await set_policy(services, moderation="post", max_depth=2)
+    article = await make_article(services)
+    root = (await post(client, article.slug, body="root")).json()["comment"]["id"]
+    middle = (await post(client, article.slug, body="middle", parent_id=root)).json()["comment"]["id"]
+    deepest = (await post(client, article.slug, body="deepest", parent_id=middle)).json()["comment"]["id"]
+    await moderate(client, moderator, middle, "remove")
+    answer = await post(client, article.slug, body="a reply to the deepest", parent_id=deepest)
+    assert (answer.status_code, answer.json()["code"]) == (404, "not_found")
+    direct = await post(client, article.slug, body="a reply to the removed one", parent_id=middle)
+    assert direct.status_code == 404
+    assert (await thread(client, article.slug))["items"][0]["replies"][0]["status"] == "removed"
+
+
 async def test_an_idempotency_key_replays_the_first_answer(client: Client, services: Services) -> None:
     article = await make_article(services)
     fields = builders.comment()
@@ -189,6 +208,62 @@ async def test_an_idempotency_key_reused_with_another_body_is_422(client: Client
     other = await client.post(f"/api/v1/articles/{article.slug}/comments", json=builders.comment(), headers=headers)
     assert other.status_code == 422
     assert (await thread(client, article.slug))["count"] == 1
+
+
+async def test_a_replay_from_another_network_gets_no_token_and_squats_no_key(
+    client: Client, services: Services
+) -> None:
+    article = await make_article(services)
+    url = f"/api/v1/articles/{article.slug}/comments"
+    fields = builders.comment()
+    key = {"Idempotency-Key": "shared-by-accident"}
+    first = await client.post(url, json=fields, headers={**key, PEER: "198.51.100.60"})
+    stranger = await client.post(url, json=fields, headers={**key, PEER: "203.0.113.60"})
+    assert stranger.status_code == 201
+    assert stranger.json()["comment"]["id"] != first.json()["comment"]["id"]  # a comment of its own
+    assert stranger.json()["edit_token"] != first.json()["edit_token"]
+    assert stranger.json()["author_token"] != first.json()["author_token"]
+    hijack = await client.delete(
+        f"/api/v1/comments/{first.json()['comment']['id']}",
+        headers={"X-Edit-Token": stranger.json()["edit_token"], PEER: "203.0.113.60"},
+    )
+    assert hijack.status_code == 403
+    other_body = await client.post(url, json=builders.comment(), headers={**key, PEER: "203.0.113.61"})
+    assert other_body.status_code == 201  # another client's key is no key of this one's
+    again = await client.post(url, json=fields, headers={**key, PEER: "198.51.100.60"})
+    assert again.json() == first.json()  # its own client still gets its first answer, tokens included
+
+
+async def test_a_keyed_retry_after_the_key_expired_is_answered_without_a_server_error(
+    client: Client, services: Services, clock: Any
+) -> None:
+    article = await make_article(services)
+    url = f"/api/v1/articles/{article.slug}/comments"
+    fields = builders.comment()
+    headers = {"Idempotency-Key": "retry-much-later"}
+    first = await client.post(url, json=fields, headers=headers)
+    clock.advance(days=1, seconds=1)
+    later = await client.post(url, json=fields, headers=headers)
+    assert (later.status_code, later.json()["code"]) == (409, "duplicate")
+    other = await client.post(url, json=builders.comment(), headers=headers)
+    assert other.status_code == 201
+    assert other.json()["edit_token"] != first.json()["edit_token"]
+
+
+async def test_the_tokens_a_replay_returns_are_not_in_the_database(
+    client: Client, services: Services, settings: Settings
+) -> None:
+    article = await make_article(services)
+    answer = await client.post(
+        f"/api/v1/articles/{article.slug}/comments",
+        json=builders.comment(),
+        headers={"Idempotency-Key": "my-own-retry-key-7"},
+    )
+    with sqlite3.connect(settings.database) as conn:
+        dump = "\n".join(conn.iterdump()) + repr(conn.execute("SELECT sealed, key FROM idempotency_keys").fetchall())
+    for token in (answer.json()["edit_token"], answer.json()["author_token"], "my-own-retry-key-7"):
+        assert token not in dump
+        assert token.encode() not in dump.encode()
 
 
 async def test_fifty_concurrent_posts_to_one_article_all_succeed(app_in_loop: Litestar) -> None:
@@ -255,3 +330,25 @@ async def test_the_author_email_limit_is_429_with_retry_after_until_the_window_p
     clock.advance(seconds=121)
     assert (await post(client, article.slug, **same)).status_code == 201
     assert (await thread(client, article.slug))["count"] == 4
+
+
+async def test_a_stranger_typing_an_authors_email_elsewhere_does_not_spend_their_pace(
+    client: Client, services: Services
+) -> None:
+    article = await make_article(services)
+    await set_policy(services, moderation="post", author_rate_limit=2, author_rate_window_seconds=120)
+    url = f"/api/v1/articles/{article.slug}/comments"
+    carol = {"author_name": "Carol", "author_email": "carol@example.org"}
+    mine = await client.post(url, json={**carol, "body": "Carol's first."}, headers={PEER: "198.51.100.70"})
+    key = {"X-Author-Token": mine.json()["author_token"]}
+    stranger = [
+        await client.post(url, json={**carol, "body": f"Impostor {n}."}, headers={PEER: "203.0.113.70"})
+        for n in range(3)
+    ]
+    assert [answer.status_code for answer in stranger] == [201, 201, 429]  # the stranger meets their own pace
+    later = [
+        await client.post(url, json={**carol, "body": f"Carol, later {n}."}, headers={PEER: f"192.0.2.{n}", **key})
+        for n in range(3)
+    ]
+    # Her pace follows her author key from one network to another; the stranger's posts were not hers.
+    assert [answer.status_code for answer in later] == [201, 201, 429]

@@ -12,7 +12,17 @@ from parley.domain.errors import AlreadyExists
 from parley.domain.paging import Position, Sort
 from parley.domain.policy import Policy
 from parley.domain.ports import Store, Tx
-from parley.domain.records import Article, Author, Comment, FlagReason, NewComment, Role, Status, ThreadRow
+from parley.domain.records import (
+    Article,
+    Author,
+    Comment,
+    FirstAnswer,
+    FlagReason,
+    NewComment,
+    Role,
+    Status,
+    ThreadRow,
+)
 from tests import builders
 
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
@@ -27,7 +37,7 @@ async def add_article(store: Store, **overrides: object) -> Article:
 
 async def add_comment(tx: Tx, article: Article, parent: Comment | None = None, *, visible: bool = True,
                       body: str = "hello", email_hash: str | None = None, name: str = "Ann",
-                      email: str | None = None) -> Comment:  # fmt: skip
+                      email: str | None = None, author: str = "author-key") -> Comment:  # fmt: skip
     return await tx.comments.insert(
         NewComment(
             article_id=article.id,
@@ -41,6 +51,7 @@ async def add_comment(tx: Tx, article: Article, parent: Comment | None = None, *
             author_url=None if email is None else "https://ann.example.org",
             email_hash=email_hash,
             author_key=email_hash or "key",
+            author_token_hash=author,
             address_hash="addr",
             body=body,
             body_html=f"<p>{body}</p>",
@@ -48,6 +59,7 @@ async def add_comment(tx: Tx, article: Article, parent: Comment | None = None, *
             created_at=NOW,
             edit_token_hash=f"token-{body}-{name}-{parent.id if parent else 0}-{visible}",
             rules=(),
+            told_status=Status.APPROVED if visible else Status.PENDING,
         )
     )
 
@@ -142,7 +154,9 @@ async def test_every_change_to_a_thread_bumps_the_article_version(store: Store) 
     async with store.writing() as tx:
         comment = await add_comment(tx, article, visible=False)
         after_insert = (await tx.articles.by_id(article.id)).version
-        await tx.comments.set_body(comment, body="new", body_html="<p>new</p>", body_hash="new", rules=(), at=NOW)
+        await tx.comments.set_body(
+            comment, body="new", body_html="<p>new</p>", body_hash="new", rules=(), told_status=None, at=NOW
+        )
         after_edit = (await tx.articles.by_id(article.id)).version
     assert article.version < after_insert < after_edit
 
@@ -221,16 +235,22 @@ async def test_a_failed_write_transaction_leaves_nothing_behind(store: Store) ->
 async def test_duplicates_trust_and_pace_are_found_by_author(store: Store) -> None:
     article = await add_article(store)
     async with store.writing() as tx:
-        await add_comment(tx, article, body="same", email_hash="e1", name="Ann")
+        await add_comment(tx, article, body="same", email_hash="e1", name="Ann", author="k1")
         assert await tx.comments.is_duplicate(article.id, "e1", "same")
         assert not await tx.comments.is_duplicate(article.id, "e2", "same")
-        other = await add_comment(tx, article, body="other", email_hash="e1", name="Ann")
-        stranger = await add_comment(tx, article, body="stranger", email_hash="e2", name="Bob")
+        other = await add_comment(tx, article, body="other", email_hash="e1", name="Ann", author="k1")
+        stranger = await add_comment(tx, article, body="stranger", email_hash="e2", name="Bob", author="k2")
+        await add_comment(tx, article, body="waiting", email_hash="e3", name="Cy", author="k3", visible=False)
         assert await tx.comments.repeats(other.id, "same")
         assert not await tx.comments.repeats(other.id, "other")  # its own text is no repeat
         assert not await tx.comments.repeats(stranger.id, "same")
-        assert await tx.comments.has_approved("e1", "Ann")
-        assert not await tx.comments.has_approved("e1", "Someone Else")
+        assert await tx.comments.knows_author("k1")
+        assert await tx.comments.knows_author("k3")
+        assert not await tx.comments.knows_author("e1")
+        assert await tx.comments.has_approved("k1", "Ann")
+        assert not await tx.comments.has_approved("k1", "Someone Else")
+        assert not await tx.comments.has_approved("e1", "Ann")  # an e-mail is not an author key
+        assert not await tx.comments.has_approved("k3", "Cy")  # only approved comments vouch
         assert await tx.comments.count_since("e1", NOW - timedelta(seconds=1)) == 2
         assert await tx.comments.count_since("e1", NOW + timedelta(seconds=1)) == 0
 
@@ -254,13 +274,20 @@ async def test_bans_match_by_email_or_address_until_they_expire_or_are_lifted(st
         ban = await tx.bans.add(email_hash="e", address_hash=None, reason=None, created_by="mod", at=NOW,
                                 expires_at=NOW + timedelta(hours=1))  # fmt: skip
         await tx.bans.add(email_hash=None, address_hash="a", reason="spam", created_by="mod", at=NOW, expires_at=None)
-        assert await tx.bans.matches(email_hash="e", address_hash="zz", now=NOW)
-        assert await tx.bans.matches(email_hash=None, address_hash="a", now=NOW)
-        assert not await tx.bans.matches(email_hash="e", address_hash="zz", now=NOW + timedelta(hours=2))
+        await tx.bans.add(email_hash=None, address_hash="n", prefix=24, author_token_hash="k", reason=None,
+                          created_by="mod", at=NOW, expires_at=None)  # fmt: skip
+        assert await tx.bans.matches(email_hash="e", address_hashes=["zz"], author_token_hash=None, now=NOW)
+        assert await tx.bans.matches(email_hash=None, address_hashes=["zz", "a"], author_token_hash=None, now=NOW)
+        assert await tx.bans.matches(email_hash=None, address_hashes=[], author_token_hash="k", now=NOW)
+        assert not await tx.bans.matches(email_hash=None, address_hashes=["zz"], author_token_hash="j", now=NOW)
+        later = NOW + timedelta(hours=2)
+        assert not await tx.bans.matches(email_hash="e", address_hashes=["zz"], author_token_hash=None, now=later)
+        assert await tx.bans.prefixes(now=NOW) == [24]
         assert await tx.bans.lift(ban.id, at=NOW)
         assert not await tx.bans.lift(ban.id, at=NOW)
-        assert not await tx.bans.matches(email_hash="e", address_hash="zz", now=NOW)
-        assert [b.address_hash for b in await tx.bans.active(now=NOW, after_id=None, limit=10)] == ["a"]
+        assert not await tx.bans.matches(email_hash="e", address_hashes=["zz"], author_token_hash=None, now=NOW)
+        active = await tx.bans.active(now=NOW, after_id=None, limit=10)
+        assert [(b.address_hash, b.prefix, b.author_token_hash) for b in active] == [("a", None, None), ("n", 24, "k")]
 
 
 async def test_tokens_are_found_by_hash_and_names_are_unique_among_active_ones(store: Store) -> None:
@@ -280,12 +307,12 @@ async def test_site_policy_secret_and_idempotency_records_persist(store: Store) 
         assert await tx.site.policy() is None
         await tx.site.set_policy(Policy(max_links=9), at=NOW)
         secret = await tx.site.secret()
-        await tx.site.remember("key", request_hash="rh", response=b"{}", comment_id=1, at=NOW, since=NOW - DAY)
+        await tx.site.remember("key", FirstAnswer("rh", b"{}", b"sealed", 1), at=NOW, since=NOW - DAY)
     async with store.writing() as tx:
         assert (await tx.site.policy()) == Policy(max_links=9)
         assert await tx.site.secret() == secret
         assert len(secret) == 32
-        assert await tx.site.replay("key", since=NOW - DAY) == ("rh", b"{}")
+        assert await tx.site.replay("key", since=NOW - DAY) == FirstAnswer("rh", b"{}", b"sealed", 1)
         assert await tx.site.replay("key", since=NOW + DAY) is None
         assert await tx.site.replay("other", since=NOW - DAY) is None
 
@@ -327,8 +354,8 @@ async def test_an_authors_comments_are_found_by_email_hash_and_anonymised_in_pla
         second = await add_comment(tx, article, first, visible=False, email_hash="ann", body="again")
         await tx.flags.add(first.id, reader_hash="r1", reason=FlagReason.SPAM, note="why", at=NOW)
         await tx.flags.add(first.id, reader_hash="r2", reason=FlagReason.SPAM, note=None, at=NOW)
-        await tx.site.remember("k1", request_hash="h", response=b"{}", comment_id=first.id, at=NOW, since=NOW - DAY)
-        await tx.site.remember("k2", request_hash="h", response=b"{}", comment_id=reply.id, at=NOW, since=NOW - DAY)
+        await tx.site.remember("k1", FirstAnswer("h", b"{}", b"s", first.id), at=NOW, since=NOW - DAY)
+        await tx.site.remember("k2", FirstAnswer("h", b"{}", b"s", reply.id), at=NOW, since=NOW - DAY)
     async with store.writing() as tx:
         found = await tx.comments.by_email_hash("ann")
         assert [comment.id for comment in found] == [first.id, second.id]
@@ -344,8 +371,8 @@ async def test_an_authors_comments_are_found_by_email_hash_and_anonymised_in_pla
         assert (stored.parent_id, stored.path, stored.status) == (first.parent_id, first.path, first.status)
         assert await tx.comments.by_email_hash("ann") == [await tx.comments.get(second.id)]
         assert await tx.flags.for_comment(first.id) == []
-        assert await tx.site.replay("k1", since=NOW - DAY) == ("h", b"")
-        assert await tx.site.replay("k2", since=NOW - DAY) == ("h", b"{}")
+        assert await tx.site.replay("k1", since=NOW - DAY) == FirstAnswer("h", b"", b"", first.id)
+        assert await tx.site.replay("k2", since=NOW - DAY) == FirstAnswer("h", b"{}", b"s", reply.id)
         assert (await tx.comments.get(reply.id)) == reply
 
 
@@ -413,9 +440,24 @@ async def test_an_inserted_comment_is_returned_as_it_is_stored(store: Store) -> 
 
 async def test_idempotency_records_older_than_the_window_are_forgotten_as_new_ones_come(store: Store) -> None:
     async with store.writing() as tx:
-        await tx.site.remember(
-            "old", request_hash="h", response=b"{}", comment_id=1, at=NOW - 2 * DAY, since=NOW - 3 * DAY
-        )
-        await tx.site.remember("new", request_hash="h", response=b"{}", comment_id=2, at=NOW, since=NOW - DAY)
+        await tx.site.remember("old", FirstAnswer("h", b"{}", b"s", 1), at=NOW - 2 * DAY, since=NOW - 3 * DAY)
+        await tx.site.remember("new", FirstAnswer("h", b"{}", b"s", 2), at=NOW, since=NOW - DAY)
         assert await tx.site.replay("old", since=NOW - 3 * DAY) is None
-        assert await tx.site.replay("new", since=NOW - DAY) == ("h", b"{}")
+        assert await tx.site.replay("new", since=NOW - DAY) == FirstAnswer("h", b"{}", b"s", 2)
+
+
+async def test_an_edit_keeps_the_text_it_replaced_for_moderators_until_the_author_is_erased(store: Store) -> None:
+    article = await add_article(store)
+    async with store.writing() as tx:
+        comment = await add_comment(tx, article, visible=False, body="first words")
+        for body in ("second words", "third words"):
+            comment = await tx.comments.set_body(
+                comment, body=body, body_html=f"<p>{body}</p>", body_hash=body, rules=(), told_status=None, at=NOW
+            )
+    async with store.reading() as tx:
+        (item,) = await tx.comments.queue("pending", article_id=None, after=None, limit=10)
+    assert (item.comment.body, item.previous_body) == ("third words", "second words")
+    async with store.writing() as tx:
+        await tx.comments.anonymise(comment)
+        (item,) = await tx.comments.queue("pending", article_id=None, after=None, limit=10)
+    assert (item.comment.body, item.previous_body) == ("", None)

@@ -72,16 +72,21 @@ def test_reading_time_is_words_over_two_hundred_rounded_up_and_at_least_one(word
 @pytest.mark.parametrize(
     ("source", "links"),
     [
-        ("no links here", 0),
-        ("see https://a.example and http://b.example", 2),
-        ("[one](https://a.example) and www.b.example", 2),
-        ("https://www.a.example counts once", 1),
-        ("mail me: mailto:x@y.example", 1),
-        ("an email x@www.example is not a link", 0),
+        ("no links here", []),
+        ("see https://a.example and http://b.example", ["https://a.example", "http://b.example"]),
+        ("[one](https://a.example) and www.b.com", ["https://a.example", "http://www.b.com"]),
+        ("https://www.a.example counts once", ["https://www.a.example"]),
+        ("see news.com for that", ["http://news.com"]),
+        ("mail me: mailto:x@y.example", ["mailto:x@y.example"]),
+        ("an email x@www.example.com is not a link", []),
+        ("`https://in.code.example` is code", []),
+        ("[relative](/path) is no link", []),
     ],
 )
-def test_links_are_counted_in_markdown_and_bare(source: str, links: int) -> None:
-    assert text.count_links(source) == links
+def test_the_links_counted_are_the_links_readers_can_click(source: str, links: list[str]) -> None:
+    html = text.render_comment(source)
+    assert list(text.shown(html).links) == links
+    assert html.count(" href=") == len(links)
 
 
 @pytest.mark.parametrize(

@@ -60,11 +60,15 @@ def test_a_held_comment_with_visible_replies_shows_as_removed_to_readers() -> No
 
 def test_the_authors_own_pending_comment_shows_in_place_as_pending() -> None:
     rows = [row(1, None), row(2, 1, visible=False, status=Status.PENDING, depth=1)]
-    (root,) = tree.build(rows, own_id=2)
+    (root,) = tree.build(rows, own_id=2, own=Status.PENDING)
     assert root.replies[0].status == Status.PENDING
     assert root.replies[0].body_html == "<p>2</p>"
+    assert root.reply_count == 0
 
 
-def test_a_spam_comment_looks_pending_to_its_author() -> None:
-    (own,) = tree.build([row(1, None, visible=False, status=Status.SPAM)], own_id=1)
-    assert own.status == Status.PENDING
+def test_a_spam_comment_shows_its_author_what_they_were_told_counted_as_a_reply_if_live() -> None:
+    rows = [row(1, None), row(2, 1, visible=False, status=Status.SPAM, depth=1)]
+    (root,) = tree.build(rows, own_id=2, own=Status.APPROVED)
+    assert (root.replies[0].status, root.reply_count) == (Status.APPROVED, 1)
+    (root,) = tree.build(rows, own_id=2, own=Status.PENDING)
+    assert (root.replies[0].status, root.reply_count) == (Status.PENDING, 0)

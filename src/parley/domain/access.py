@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from datetime import datetime, timedelta
 
+from parley.domain import networks
 from parley.domain.errors import InvalidInput, NotFound
 from parley.domain.identity import Hasher, new_token, token_hash
 from parley.domain.ports import Store
@@ -88,30 +88,42 @@ class BanService:
         reason: str | None,
         expires_at: datetime | None,
         actor: str,
+        comment_id: int | None = None,
     ) -> Ban:
-        """Ban by email, network address or both; only keyed hashes of them are stored."""
-        if not email and not address:
-            raise InvalidInput("email", "give an email, a network address or both")
-        if address:
-            try:
-                address = str(ipaddress.ip_address(address))
-            except ValueError:
-                raise InvalidInput("address", "not an IPv4 or IPv6 address") from None
+        """Ban by e-mail, by network (an address covers its client network, a CIDR its block), or the author of
+        a comment (their author key and their network, never the e-mail they typed, which anyone can type)."""
+        if comment_id is not None and (email or address):
+            raise InvalidInput("comment_id", "ban the author of a comment, or an e-mail and network, not both")
+        if comment_id is None and not email and not address:
+            raise InvalidInput("email", "give an e-mail, a network address, or the comment whose author to ban")
+        network, prefix = networks.ban_target(address) if address else (None, None)
         now = self._clock()
         if expires_at is not None and expires_at <= now:
             raise InvalidInput("expires_at", "must be in the future")
         async with self._store.writing() as tx:
+            address_hash = None if network is None else self._hasher.address(network)
+            author_token_hash = None
+            if comment_id is not None:
+                comment = await tx.comments.get(comment_id)
+                if comment is None:
+                    raise NotFound("comment", str(comment_id))
+                if not comment.address_hash:
+                    raise InvalidInput("comment_id", "the author of this comment was erased")
+                address_hash, author_token_hash = comment.address_hash, comment.author_token_hash
             ban = await tx.bans.add(
                 email_hash=self._hasher.email(email) if email else None,
-                address_hash=self._hasher.address(address) if address else None,
+                address_hash=address_hash,
+                prefix=prefix,
+                author_token_hash=author_token_hash,
                 reason=reason,
                 created_by=actor,
                 at=now,
                 expires_at=expires_at,
             )
+            whose = "" if comment_id is None else f" of the author of comment {comment_id}"
             await tx.audit.append(
-                comment_id=None, actor=actor, action="ban", from_status=None, to_status=None,
-                reason=f"ban {ban.id}" + (f": {reason}" if reason else ""), at=now,
+                comment_id=comment_id, actor=actor, action="ban", from_status=None, to_status=None,
+                reason=f"ban {ban.id}{whose}" + (f": {reason}" if reason else ""), at=now,
             )  # fmt: skip
         return ban
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import secrets
@@ -59,14 +58,22 @@ class Hasher:
         """One reader for flag counting: a network counts once, whatever browser or address within it it uses."""
         return self._mac("reader", client.network)
 
-    def edit_token(self, idempotency_key: str, request_hash: str) -> str:
-        """The edit token of an idempotent submission, derivable again to replay the first answer."""
-        msg = f"edit\0{idempotency_key}\0{request_hash}".encode("utf-8", "surrogatepass")
-        digest = hmac.new(self._key, msg, hashlib.sha256).digest()
-        return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+    def author_key(self, name: str, email: str | None, network: str) -> str:
+        """An author without an author key, for duplicates and pace: their e-mail (else name) at one network,
+        so that a stranger typing someone's e-mail elsewhere is someone else."""
+        return self._mac("author", f"{(email or name).strip().casefold()}\0{network}")
 
-    def author_key(self, name: str, email: str | None, address: str) -> str:
-        """One author for duplicate detection: by email when given, else by name at one address."""
-        if email:
-            return self.email(email)
-        return self._mac("author", f"{name.strip().casefold()}\0{address}")
+    def idempotency_scope(self, key: str, network: str, author_token_hash: str | None) -> str:
+        """Where an Idempotency-Key is kept: per client (network and author key), so no one else can replay it."""
+        return self._mac("idempotency", f"{network}\0{author_token_hash or ''}\0{key}")
+
+    def seal(self, scope: str, comment_id: int, secret: bytes) -> bytes:
+        """Seal (or open again: the same operation) secrets kept for a replay, with a pad made from the server's
+        key, the client's scope and the comment: a stolen database yields no token."""
+        pad = b""
+        counter = 0
+        while len(pad) < len(secret):
+            message = f"seal\0{scope}\0{comment_id}\0{counter}".encode()
+            pad += hmac.new(self._key, message, hashlib.sha256).digest()
+            counter += 1
+        return bytes(a ^ b for a, b in zip(secret, pad, strict=False))

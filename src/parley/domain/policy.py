@@ -61,46 +61,54 @@ class Facts(msgspec.Struct, frozen=True, kw_only=True):
     """What the store knows about the author that the rules need."""
 
     trusted: bool
-    """The same name and email already have an approved comment."""
+    """The author's key already has an approved comment under this name."""
     banned: bool
     honeypot: bool
 
 
 class Verdict(msgspec.Struct, frozen=True):
-    """The status a comment gets, the rules that fired, and what the poster is told."""
+    """The status a comment gets, the rules that fired, and the status its author is told it has."""
 
     status: Status
     rules: tuple[str, ...]
-
-    @property
-    def shown_status(self) -> Status:
-        """Spam is announced as pending: a spammer learns nothing from the answer."""
-        return Status.PENDING if self.status is Status.SPAM else self.status
+    told: Status
+    """What the poster is told: spam is announced as what an ordinary comment would have become, so a
+    spammer or a shadow-banned author learns nothing."""
 
 
-def judge(policy: Policy, article: Article, body: str, facts: Facts) -> Verdict:
-    """Run every rule over a comment's text and author, strongest outcome first, and name each that fired."""
+def judge(policy: Policy, article: Article, shown: text.Shown, facts: Facts) -> Verdict:
+    """Run every rule over what readers would see of a comment, strongest outcome first; name each that fired.
+
+    Word lists read the rendered text and the author's name (markup, entities and invisible characters gone);
+    `max_links` counts the links a reader could click.
+    """
     spam: list[str] = []
     hold: list[str] = []
     if facts.honeypot:
         spam.append("honeypot")
     if facts.banned:
         spam.append("shadow_ban")
-    if text.matches(body, policy.block_words):
+    if text.matches(shown.text, policy.block_words):
         spam.append("block_words")
-    if text.matches(body, policy.hold_words):
+    if text.matches(shown.text, policy.hold_words):
         hold.append("hold_words")
-    if text.count_links(body) > policy.max_links:
+    if len(shown.links) > policy.max_links:
         hold.append("max_links")
+    ordinary = _ordinary(policy, article, facts)
     if spam:
-        return Verdict(Status.SPAM, tuple(spam + hold))
+        return Verdict(Status.SPAM, tuple(spam + hold), Status.PENDING if hold else ordinary.status)
     if hold:
-        return Verdict(Status.PENDING, tuple(hold))
+        return Verdict(Status.PENDING, tuple(hold), Status.PENDING)
+    return ordinary
+
+
+def _ordinary(policy: Policy, article: Article, facts: Facts) -> Verdict:
+    """The pre- or post-moderation decision for a comment no rule held back."""
     if policy.moderation_for(article) is Moderation.PRE:
         if facts.trusted and policy.trust_returning_authors:
-            return Verdict(Status.APPROVED, ("trusted_author",))
-        return Verdict(Status.PENDING, ("pre_moderation",))
-    return Verdict(Status.APPROVED, ())
+            return Verdict(Status.APPROVED, ("trusted_author",), Status.APPROVED)
+        return Verdict(Status.PENDING, ("pre_moderation",), Status.PENDING)
+    return Verdict(Status.APPROVED, (), Status.APPROVED)
 
 
 def holding(rules: Iterable[str]) -> list[str]:

@@ -17,6 +17,7 @@ from parley.domain.records import (
     AuditQuery,
     Ban,
     Comment,
+    FirstAnswer,
     Flag,
     FlagReason,
     NewComment,
@@ -56,8 +57,15 @@ class Comments(Protocol):
     async def repeats(self, comment_id: int, body_hash: str) -> bool:
         """Another live comment by the same author on the same article already has this text."""
 
-    async def has_approved(self, email_hash: str, name: str) -> bool: ...
-    async def count_since(self, email_hash: str, since: datetime) -> int: ...
+    async def knows_author(self, author_token_hash: str) -> bool:
+        """Some comment was posted with this author key."""
+
+    async def has_approved(self, author_token_hash: str, name: str) -> bool:
+        """An approved comment was posted with this author key under this name."""
+
+    async def count_since(self, author_key: str, since: datetime) -> int:
+        """Comments by this author (as `NewComment.author_key` names them) since then."""
+
     async def by_email_hash(self, email_hash: str) -> list[Comment]:
         """Every comment posted with this email, in any status, oldest first."""
 
@@ -83,8 +91,11 @@ class Comments(Protocol):
         body_html: str,
         body_hash: str,
         rules: tuple[str, ...],
+        told_status: Status | None,
         at: datetime,
-    ) -> Comment: ...
+    ) -> Comment:
+        """Replace the text, keeping the replaced one as a revision for moderators."""
+
     async def thread(
         self, article_id: int, *, sort: Sort, after: Position | None, limit: int, budget: int, own_id: int | None
     ) -> ThreadSlice:
@@ -138,6 +149,8 @@ class Bans(Protocol):
         *,
         email_hash: str | None,
         address_hash: str | None,
+        prefix: int | None = None,
+        author_token_hash: str | None = None,
         reason: str | None,
         created_by: str,
         at: datetime,
@@ -146,7 +159,13 @@ class Bans(Protocol):
     async def get(self, ban_id: int) -> Ban | None: ...
     async def active(self, *, now: datetime, after_id: int | None, limit: int) -> list[Ban]: ...
     async def lift(self, ban_id: int, *, at: datetime) -> bool: ...
-    async def matches(self, *, email_hash: str | None, address_hash: str, now: datetime) -> bool: ...
+    async def prefixes(self, *, now: datetime) -> list[int]:
+        """The prefix lengths of the CIDR bans in force."""
+
+    async def matches(
+        self, *, email_hash: str | None, address_hashes: Sequence[str], author_token_hash: str | None, now: datetime
+    ) -> bool:
+        """A ban in force names this e-mail, this author key, or one of these network hashes."""
 
 
 class Tokens(Protocol):
@@ -165,15 +184,13 @@ class Site(Protocol):
     async def secret(self) -> bytes:
         """The key for keyed hashes, made once at the first start and kept in the database."""
 
-    async def replay(self, key: str, *, since: datetime) -> tuple[str, bytes] | None:
-        """The request hash and first answer stored under an idempotency key at or after `since`.
+    async def replay(self, key: str, *, since: datetime) -> FirstAnswer | None:
+        """The first answer stored under a (client-scoped) idempotency key at or after `since`.
 
         An answer erased with its comment comes back empty: the key is known, its comment is gone.
         """
 
-    async def remember(
-        self, key: str, *, request_hash: str, response: bytes, comment_id: int, at: datetime, since: datetime
-    ) -> None:
+    async def remember(self, key: str, answer: FirstAnswer, *, at: datetime, since: datetime) -> None:
         """Store a first answer; records from before `since` are forgotten."""
 
     async def erase_answers(self, comment_ids: Sequence[int]) -> None:

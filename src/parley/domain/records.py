@@ -152,6 +152,17 @@ class Comment(msgspec.Struct, kw_only=True):
     edit_token_hash: str
     rules: tuple[str, ...]
     flagged: bool
+    author_token_hash: str | None = None
+    """The hash of the author key its author holds: who they are to the trust, pace and ban rules."""
+    told_status: Status | None = None
+    """For a comment held as spam, the status its author was told it has."""
+
+    @property
+    def as_told(self) -> Status:
+        """The status its author sees: spam shows as what they were told, never as spam."""
+        if self.status is Status.SPAM:
+            return self.told_status or Status.PENDING
+        return self.status
 
 
 class ThreadRow(msgspec.Struct, array_like=True):
@@ -192,6 +203,9 @@ class Ban(msgspec.Struct, frozen=True, kw_only=True):
     id: int
     email_hash: str | None
     address_hash: str | None
+    prefix: int | None
+    """None: `address_hash` names a client's network; else the CIDR network of this many bits it names."""
+    author_token_hash: str | None
     reason: str | None
     created_by: str
     created_at: datetime
@@ -232,6 +246,7 @@ class NewComment(msgspec.Struct, frozen=True, kw_only=True):
     author_url: str | None
     email_hash: str | None
     author_key: str
+    author_token_hash: str
     address_hash: str
     body: str
     body_html: str
@@ -239,6 +254,7 @@ class NewComment(msgspec.Struct, frozen=True, kw_only=True):
     created_at: datetime
     edit_token_hash: str
     rules: tuple[str, ...]
+    told_status: Status | None
 
 
 class QueueItem(msgspec.Struct, kw_only=True):
@@ -250,6 +266,8 @@ class QueueItem(msgspec.Struct, kw_only=True):
     parent_excerpt: str | None
     history: dict[str, int]
     flags: list[Flag]
+    previous_body: str | None = None
+    """The text the author's latest edit replaced, if the comment was edited."""
 
 
 class AuditQuery(msgspec.Struct, frozen=True, kw_only=True):
@@ -258,3 +276,13 @@ class AuditQuery(msgspec.Struct, frozen=True, kw_only=True):
     comment_id: int | None = None
     before_id: int | None = None
     limit: int = 50
+
+
+class FirstAnswer(msgspec.Struct, frozen=True):
+    """What an Idempotency-Key replays: the request it answered, the answer without its secrets, and those
+    secrets sealed so that only the server, asked again by the same client, can open them."""
+
+    request_hash: str
+    response: bytes
+    sealed: bytes
+    comment_id: int | None

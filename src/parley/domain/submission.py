@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import hmac
 from datetime import datetime, timedelta
 
 import msgspec
 
-from parley.domain import text, tree
+from parley.domain import networks, text, tree
 from parley.domain.changes import is_visible, move
 from parley.domain.errors import (
     Banned,
@@ -23,7 +24,7 @@ from parley.domain.errors import (
 from parley.domain.identity import Client, Hasher, new_token, same_token, token_hash
 from parley.domain.policy import Facts, Policy, Verdict, in_force, judge
 from parley.domain.ports import Store, Tx
-from parley.domain.records import Article, Clock, Comment, NewComment, Status, stamp
+from parley.domain.records import Article, Clock, Comment, FirstAnswer, NewComment, Status, stamp
 from parley.domain.transitions import Action
 
 
@@ -39,17 +40,42 @@ class Draft(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class Receipt(msgspec.Struct, kw_only=True):
-    """The answer to a submission; the edit token appears here once and is stored only as a hash."""
+    """The answer to a submission; its tokens appear here and are stored only as hashes."""
 
     comment: tree.CommentNode
     status: Status
     edit_token: str
     edit_expires_at: str
+    author_token: str = ""
+    """The author key: send it back as X-Author-Token with later comments and edits. Once a moderator approves
+    one of its comments, its author is a returning author (under the same name)."""
 
 
 _RECEIPT = msgspec.json.Decoder(Receipt)
 REPLAY_WINDOW = timedelta(days=1)
 """How long an Idempotency-Key replays its first answer: retries come within minutes, a day is plenty."""
+
+
+class Author(msgspec.Struct, frozen=True, kw_only=True):
+    """Who is posting, as the rules see them: their author key, and the key duplicates and pace count by."""
+
+    token: str
+    token_hash: str
+    known: bool
+    """The key came with the request and some comment carries it: the author is who that key says."""
+    key: str
+
+
+class Attempt(msgspec.Struct, frozen=True, kw_only=True):
+    """One submission as the rules judge it and the store keeps it."""
+
+    article: Article
+    policy: Policy
+    draft: Draft
+    body_html: str
+    author: Author
+    client: Client
+    now: datetime
 
 
 class SubmissionService:
@@ -60,7 +86,14 @@ class SubmissionService:
         self._hasher = hasher
         self._clock = clock
 
-    async def submit(self, slug: str, draft: Draft, client: Client, idempotency_key: str | None = None) -> Receipt:
+    async def submit(
+        self,
+        slug: str,
+        draft: Draft,
+        client: Client,
+        idempotency_key: str | None = None,
+        author_token: str | None = None,
+    ) -> Receipt:
         """Store a comment or reply with the status the rules give it; replay the first answer for a known key."""
         # An unknown article is refused before the Markdown is rendered and a write begins: a flood of posts to
         # made-up slugs costs a lookup each. A retry with a key may still be owed its first answer, so it goes on.
@@ -68,114 +101,153 @@ class SubmissionService:
             raise NotFound("article", slug)
         body_html = await asyncio.to_thread(text.render_comment, draft.body)
         request_hash = hashlib.sha256(msgspec.json.encode((slug, draft))).hexdigest()
+        scope = None
+        if idempotency_key is not None:
+            presented = token_hash(author_token) if author_token else None
+            scope = self._hasher.idempotency_scope(idempotency_key, client.network, presented)
         async with self._store.writing() as tx:
             now = self._clock()
-            if idempotency_key is not None:
-                first = await tx.site.replay(idempotency_key, since=now - REPLAY_WINDOW)
-                if first is not None:
-                    if first[0] != request_hash:
-                        raise IdempotencyMismatch("this Idempotency-Key was used with a different request")
-                    if not first[1]:
-                        raise Erased("the comment this Idempotency-Key created has been erased")
-                    receipt = _RECEIPT.decode(first[1])
-                    receipt.edit_token = self._hasher.edit_token(idempotency_key, request_hash)
-                    return receipt
-            article = await tx.articles.by_slug(slug, now=now)
-            if article is None:
-                raise NotFound("article", slug)
-            policy = await in_force(tx)
-            if policy.closes(article, now):
-                raise CommentsClosed("comments on this article are closed")
-            email_hash = self._hasher.email(draft.author_email) if draft.author_email else None
-            verdict = await self._verdict(tx, article, policy, draft, email_hash, client, now)
-            parent_id, parent_path, depth = await self._reply_position(tx, article, policy, draft.parent_id)
-            author_key = self._hasher.author_key(draft.author_name, draft.author_email, client.address)
-            body_hash = hashlib.sha256(draft.body.encode("utf-8", "surrogatepass")).hexdigest()
-            if await tx.comments.is_duplicate(article.id, author_key, body_hash):
-                raise Duplicate("you already posted this comment on this article")
-            edit_token = (
-                new_token() if idempotency_key is None else self._hasher.edit_token(idempotency_key, request_hash)
+            if scope is not None and (replayed := await self._replay(tx, scope, request_hash, now)) is not None:
+                return replayed
+            article, policy = await self._open_article(tx, slug, now)
+            author = await self._author(tx, draft, client, author_token)
+            attempt = Attempt(
+                article=article, policy=policy, draft=draft, body_html=body_html, author=author, client=client, now=now
             )
-            comment = await tx.comments.insert(
-                NewComment(
-                    article_id=article.id,
-                    parent_id=parent_id,
-                    parent_path=parent_path,
-                    depth=depth,
-                    status=verdict.status,
-                    visible=is_visible(verdict.status, False, policy),
-                    author_name=draft.author_name,
-                    author_email=draft.author_email,
-                    author_url=draft.author_url,
-                    email_hash=email_hash,
-                    author_key=author_key,
-                    address_hash=self._hasher.address(client.address),
-                    body=draft.body,
-                    body_html=body_html,
-                    body_hash=body_hash,
-                    created_at=now,
-                    edit_token_hash=token_hash(edit_token),
-                    rules=verdict.rules,
-                )
-            )
-            await tx.audit.append(
-                comment_id=comment.id,
-                actor="author",
-                action="create",
-                from_status=None,
-                to_status=comment.status,
-                reason=_fired(verdict),
-                at=now,
-            )
-            receipt = Receipt(
-                comment=tree.author_view(comment),
-                status=verdict.shown_status,
-                edit_token=edit_token,
-                edit_expires_at=stamp(now + timedelta(seconds=policy.edit_window_seconds)),
-            )
-            if idempotency_key is not None:
-                stored = msgspec.structs.replace(receipt, edit_token="")
-                await tx.site.remember(
-                    idempotency_key,
-                    request_hash=request_hash,
-                    response=msgspec.json.encode(stored),
-                    comment_id=comment.id,
-                    at=now,
-                    since=now - REPLAY_WINDOW,
-                )
+            receipt = await self._store_comment(tx, attempt, await self._judge(tx, attempt))
+            if scope is not None:
+                await self._remember(tx, scope, request_hash, receipt, now)
             return receipt
 
-    async def _verdict(
-        self,
-        tx: Tx,
-        article: Article,
-        policy: Policy,
-        draft: Draft,
-        email_hash: str | None,
-        client: Client,
-        now: datetime,
-        editing: Comment | None = None,
-    ) -> Verdict:
-        """Bans, the author's pace, then the policy's rules; an edit of an approved comment keeps its trust."""
-        address_hash = self._hasher.address(client.address)
-        banned = await tx.bans.matches(email_hash=email_hash, address_hash=address_hash, now=now)
+    async def _replay(self, tx: Tx, scope: str, request_hash: str, now: datetime) -> Receipt | None:
+        """The first answer this client was given for this key, tokens included; None if there was none."""
+        first = await tx.site.replay(scope, since=now - REPLAY_WINDOW)
+        if first is None:
+            return None
+        if first.request_hash != request_hash:
+            raise IdempotencyMismatch("this Idempotency-Key was used with a different request")
+        if not first.response or first.comment_id is None:
+            raise Erased("the comment this Idempotency-Key created has been erased")
+        receipt = _RECEIPT.decode(first.response)
+        edit, _, author = self._hasher.seal(scope, first.comment_id, first.sealed).decode("ascii").partition("\0")
+        receipt.edit_token, receipt.author_token = edit, author
+        return receipt
+
+    async def _remember(self, tx: Tx, scope: str, request_hash: str, receipt: Receipt, now: datetime) -> None:
+        """Keep the first answer for this client's retries, its tokens sealed."""
+        comment_id = int(receipt.comment.id)
+        secrets = f"{receipt.edit_token}\0{receipt.author_token}".encode("ascii")
+        bare = msgspec.structs.replace(receipt, edit_token="", author_token="")
+        first = FirstAnswer(
+            request_hash, msgspec.json.encode(bare), self._hasher.seal(scope, comment_id, secrets), comment_id
+        )
+        await tx.site.remember(scope, first, at=now, since=now - REPLAY_WINDOW)
+
+    async def _open_article(self, tx: Tx, slug: str, now: datetime) -> tuple[Article, Policy]:
+        article = await tx.articles.by_slug(slug, now=now)
+        if article is None:
+            raise NotFound("article", slug)
+        policy = await in_force(tx)
+        if policy.closes(article, now):
+            raise CommentsClosed("comments on this article are closed")
+        return article, policy
+
+    async def _author(self, tx: Tx, draft: Draft, client: Client, author_token: str | None) -> Author:
+        """The author key the request presents, if some comment carries it; else a new one for this author."""
+        if author_token:
+            presented = token_hash(author_token)
+            if await tx.comments.knows_author(presented):
+                return Author(token=author_token, token_hash=presented, known=True, key=presented)
+        fresh = new_token()
+        key = self._hasher.author_key(draft.author_name, draft.author_email, client.network)
+        return Author(token=fresh, token_hash=token_hash(fresh), known=False, key=key)
+
+    async def _banned(
+        self, tx: Tx, email_hash: str | None, client: Client, author_token_hash: str | None, now: datetime
+    ) -> bool:
+        """A ban in force on the e-mail, the author key, or any network the client's address lies in."""
+        prefixes = await tx.bans.prefixes(now=now)
+        hashes = [self._hasher.address(name) for name in networks.within(client.address, prefixes)]
+        return await tx.bans.matches(
+            email_hash=email_hash, address_hashes=hashes, author_token_hash=author_token_hash, now=now
+        )
+
+    async def _judge(self, tx: Tx, attempt: Attempt) -> Verdict:
+        """Bans, the author's pace, then the policy's rules over what readers would see."""
+        draft, author, policy = attempt.draft, attempt.author, attempt.policy
+        email_hash = self._hasher.email(draft.author_email) if draft.author_email else None
+        known = author.token_hash if author.known else None
+        banned = await self._banned(tx, email_hash, attempt.client, known, attempt.now)
         if banned and not policy.shadow_ban:
             raise Banned("you cannot comment here")
-        if email_hash is not None and editing is None:
-            since = now - timedelta(seconds=policy.author_rate_window_seconds)
-            if await tx.comments.count_since(email_hash, since) >= policy.author_rate_limit:
-                raise RateLimited(
-                    "too many comments from this author; wait a little", policy.author_rate_window_seconds
-                )
-        trusted = editing is not None and editing.status is Status.APPROVED
-        if not trusted and email_hash is not None:
-            trusted = await tx.comments.has_approved(email_hash, draft.author_name)
-        return judge(policy, article, draft.body, Facts(trusted=trusted, banned=banned, honeypot=draft.honeypot))
+        since = attempt.now - timedelta(seconds=policy.author_rate_window_seconds)
+        if await tx.comments.count_since(author.key, since) >= policy.author_rate_limit:
+            raise RateLimited("too many comments from this author; wait a little", policy.author_rate_window_seconds)
+        trusted = author.known and await tx.comments.has_approved(author.token_hash, draft.author_name)
+        shown = text.shown(attempt.body_html, draft.author_name, draft.author_url or "")
+        facts = Facts(trusted=trusted, banned=banned, honeypot=draft.honeypot)
+        return judge(policy, attempt.article, shown, facts)
+
+    async def _store_comment(self, tx: Tx, attempt: Attempt, verdict: Verdict) -> Receipt:
+        """Insert the comment where it belongs and audit it; the receipt carries its two tokens."""
+        article, policy, draft, author, now = (
+            attempt.article,
+            attempt.policy,
+            attempt.draft,
+            attempt.author,
+            attempt.now,
+        )
+        parent_id, parent_path, depth = await self._reply_position(tx, article, policy, draft.parent_id)
+        body_hash = hashlib.sha256(draft.body.encode("utf-8", "surrogatepass")).hexdigest()
+        if await tx.comments.is_duplicate(article.id, author.key, body_hash):
+            raise Duplicate("you already posted this comment on this article")
+        edit_token = new_token()
+        comment = await tx.comments.insert(
+            NewComment(
+                article_id=article.id,
+                parent_id=parent_id,
+                parent_path=parent_path,
+                depth=depth,
+                status=verdict.status,
+                visible=is_visible(verdict.status, False, policy),
+                author_name=draft.author_name,
+                author_email=draft.author_email,
+                author_url=draft.author_url,
+                email_hash=self._hasher.email(draft.author_email) if draft.author_email else None,
+                author_key=author.key,
+                author_token_hash=author.token_hash,
+                address_hash=self._hasher.address(attempt.client.network),
+                body=draft.body,
+                body_html=attempt.body_html,
+                body_hash=body_hash,
+                created_at=now,
+                edit_token_hash=token_hash(edit_token),
+                rules=verdict.rules,
+                told_status=verdict.told,
+            )
+        )
+        await tx.audit.append(
+            comment_id=comment.id,
+            actor="author",
+            action="create",
+            from_status=None,
+            to_status=comment.status,
+            reason=_fired(verdict),
+            at=now,
+        )
+        return Receipt(
+            comment=tree.author_view(comment),
+            status=verdict.told,
+            edit_token=edit_token,
+            edit_expires_at=stamp(now + timedelta(seconds=policy.edit_window_seconds)),
+            author_token=author.token,
+        )
 
     async def _reply_position(
         self, tx: Tx, article: Article, policy: Policy, parent_id: int | None
     ) -> tuple[int | None, str | None, int]:
-        """A reply's parent must be a visible comment of the same article; too deep attaches higher up."""
+        """A reply's parent must be a visible comment of the same article; too deep attaches higher up, and only
+        to a comment readers can see."""
         if parent_id is None:
             return None, None, 0
         parent = await tx.comments.get(parent_id)
@@ -184,7 +256,7 @@ class SubmissionService:
         target = tree.reply_target(parent.id, parent.path, parent.depth, policy.max_depth)
         if target != parent.id:
             ancestor = await tx.comments.get(target)
-            if ancestor is None:
+            if ancestor is None or not ancestor.visible:
                 raise NotFound("comment", str(parent_id))
             parent = ancestor
         return parent.id, parent.path, parent.depth + 1
@@ -203,9 +275,17 @@ class SubmissionService:
         return comment
 
     async def edit(
-        self, comment_id: int, edit_token: str, body: str, client: Client, *, honeypot: bool = False
+        self,
+        comment_id: int,
+        edit_token: str,
+        body: str,
+        client: Client,
+        *,
+        author_token: str | None = None,
+        honeypot: bool = False,
     ) -> tree.CommentNode:
-        """Replace the text and run the rules again: an edit may send a comment back to the queue, never out."""
+        """An edit is judged as a new comment would be, on the same article, by the same author: an edit that a
+        new comment's rules would hold takes the comment out of view and back to the queue, never out of it."""
         body_html = await asyncio.to_thread(text.render_comment, body)
         body_hash = hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest()
         async with self._store.writing() as tx:
@@ -213,14 +293,21 @@ class SubmissionService:
             policy = await in_force(tx)
             comment = await self._own(tx, comment_id, edit_token, now, policy)
             article = await tx.articles.by_id(comment.article_id)
+            if policy.closes(article, now):
+                raise CommentsClosed("comments on this article are closed")
             if await tx.comments.repeats(comment.id, body_hash):
                 raise Duplicate("you already posted this text on this article")
-            draft = Draft(
-                author_name=comment.author_name, author_email=comment.author_email, body=body, honeypot=honeypot
+            verdict = await self._judge_edit(
+                tx, article, policy, comment, body_html, client, now, author_token=author_token, honeypot=honeypot
             )
-            verdict = await self._verdict(tx, article, policy, draft, comment.email_hash, client, now, comment)
             comment = await tx.comments.set_body(
-                comment, body=body, body_html=body_html, body_hash=body_hash, rules=verdict.rules, at=now
+                comment,
+                body=body,
+                body_html=body_html,
+                body_hash=body_hash,
+                rules=verdict.rules,
+                told_status=verdict.told,
+                at=now,
             )
             await tx.audit.append(
                 comment_id=comment.id,
@@ -237,14 +324,36 @@ class SubmissionService:
                 comment = await move(tx, comment, action, actor=actor, reason="edited", policy=policy, at=now)
             return tree.author_view(comment)
 
+    async def _judge_edit(
+        self,
+        tx: Tx,
+        article: Article,
+        policy: Policy,
+        comment: Comment,
+        body_html: str,
+        client: Client,
+        now: datetime,
+        *,
+        author_token: str | None,
+        honeypot: bool,
+    ) -> Verdict:
+        """The rules of a new comment; trusted only if the request holds the author key the comment was posted
+        with and that key is a returning author's. The comment's own approval vouches for its old text only."""
+        banned = await self._banned(tx, comment.email_hash, client, comment.author_token_hash, now)
+        if banned and not policy.shadow_ban:
+            raise Banned("you cannot comment here")
+        held = comment.author_token_hash
+        same = bool(author_token and held and hmac.compare_digest(token_hash(author_token), held))
+        trusted = same and held is not None and await tx.comments.has_approved(held, comment.author_name)
+        shown = text.shown(body_html, comment.author_name, comment.author_url or "")
+        return judge(policy, article, shown, Facts(trusted=trusted, banned=banned, honeypot=honeypot))
+
     async def delete(self, comment_id: int, edit_token: str) -> None:
         """The author takes a comment down; replies under it stay, under a tombstone."""
         async with self._store.writing() as tx:
             now = self._clock()
             policy = await in_force(tx)
             comment = await self._own(tx, comment_id, edit_token, now, policy)
-            if comment.status is Status.SPAM:
-                return  # a spammer learns nothing: the comment stays where it is
             await move(tx, comment, Action.DELETE, actor="author", reason=None, policy=policy, at=now)
 
 

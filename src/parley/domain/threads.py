@@ -100,15 +100,19 @@ class ThreadService:
             article = await tx.articles.by_slug(slug, now=self._clock())
             if article is None:
                 raise NotFound("article", slug)
-            own_id = None
+            own = None
             if edit_token:
                 own = await tx.comments.by_token_hash(token_hash(edit_token))
-                if own is not None and own.article_id == article.id and own.status in (Status.PENDING, Status.SPAM):
-                    own_id = own.id
+                if own is None or own.article_id != article.id or own.status not in (Status.PENDING, Status.SPAM):
+                    own = None
             found = await tx.comments.thread(
-                article.id, sort=sort, after=after, limit=limit, budget=budget, own_id=own_id
+                article.id, sort=sort, after=after, limit=limit, budget=budget, own_id=None if own is None else own.id
             )
-        items = tree.build(found.rows, own_id)
+        told = None if own is None else own.as_told
+        items = tree.build(found.rows, None if own is None else own.id, told)
+        count = article.comment_count
+        if told is Status.APPROVED:
+            count += 1  # held as spam, their comment went live as far as its author can tell
         if found.cut:
             first = items[0]
             first.replies_cursor = paging.encode(_replies_kind(int(first.id)), 0, _last_below(found.rows))
@@ -116,7 +120,7 @@ class ThreadService:
         if found.more:
             last_root = next(row for row in reversed(found.rows) if row.parent_id is None)
             next_cursor = _cursor(sort, last_root)
-        page = ThreadPage(article=article.slug, count=article.comment_count, items=items, next_cursor=next_cursor)
+        page = ThreadPage(article=article.slug, count=count, items=items, next_cursor=next_cursor)
         return page, article.version
 
     async def replies(self, comment_id: int, *, cursor: str | None, budget: int = DEFAULT_BUDGET) -> ReplyPage:

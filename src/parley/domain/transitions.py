@@ -53,6 +53,7 @@ TRANSITIONS: dict[tuple[Action, Status], Status | None] = {
     (Action.HOLD, A): P,
     (Action.DELETE, P): X,
     (Action.DELETE, A): X,
+    (Action.DELETE, S): X,  # a spammer deleting their own comment sees what any author would
     **{(Action.PURGE, status): X for status in Status},
 }
 

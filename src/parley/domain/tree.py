@@ -61,10 +61,11 @@ class CommentNode(msgspec.Struct, kw_only=True, omit_defaults=True):
     replies_cursor: str | None = None
 
 
-def node(row: ThreadRow, own: bool = False) -> CommentNode:
-    """A row as a reader sees it: visible, the reader's own pending comment, or a tombstone kept for replies."""
+def node(row: ThreadRow, own: Status | None = None) -> CommentNode:
+    """A row as a reader sees it: visible, the reader's own comment (`own`: the status its author was told),
+    or a tombstone kept for replies."""
     parent_id = None if row.parent_id is None else str(row.parent_id)
-    if row.visible or own:
+    if row.visible or own is not None:
         return CommentNode(
             id=str(row.id),
             parent_id=parent_id,
@@ -73,7 +74,7 @@ def node(row: ThreadRow, own: bool = False) -> CommentNode:
             body_html=row.body_html,
             created_at=row.created_at,
             edited_at=row.edited_at,
-            status=Status.APPROVED if row.visible else _shown_to_author(row.status),
+            status=Status.APPROVED if row.visible else own or Status.PENDING,
             replies=[],
             reply_count=row.visible_replies,
         )
@@ -91,33 +92,42 @@ def node(row: ThreadRow, own: bool = False) -> CommentNode:
     )
 
 
-def _shown_to_author(status: Status) -> Status:
-    # A shadow-banned or blocked author's comment is spam, but to its author it looks like it waits.
-    return Status.PENDING if status in (Status.PENDING, Status.SPAM) else status
-
-
-def build(rows: list[ThreadRow], own_id: int | None = None, *, below: int | None = None) -> list[CommentNode]:
+def build(
+    rows: list[ThreadRow], own_id: int | None = None, own: Status | None = None, *, below: int | None = None
+) -> list[CommentNode]:
     """Nest rows that arrive in thread order (each parent before its replies) under their parents.
 
     For a thread page the top level is the comments without a parent; for a page of the replies `below` a
     comment, it is every row whose parent is not on the page (its `parent_id` says where it belongs).
     A row whose parent is missing from a thread page is the author's own view of a hidden branch: skipped.
+    The author's own comment `own_id` shows as `own`, the status they were told; if that is `approved`, their
+    view counts it among its parents' replies as everyone's view would count a comment that went live.
     """
     by_id: dict[int, CommentNode] = {}
     top: list[CommentNode] = []
     for row in rows:
-        item = node(row, row.id == own_id)
+        item = node(row, own if row.id == own_id else None)
         by_id[row.id] = item
         parent = None if row.parent_id is None else by_id.get(row.parent_id)
         if parent is not None:
             parent.replies.append(item)
         elif row.parent_id is None or below is not None:
             top.append(item)
+        if row.id == own_id and own is Status.APPROVED and not row.visible:
+            _count_among_replies(by_id, rows, row)
     return top
 
 
+def _count_among_replies(by_id: dict[int, CommentNode], rows: list[ThreadRow], row: ThreadRow) -> None:
+    parents = {item.id: item.parent_id for item in rows}
+    above = row.parent_id
+    while above is not None and above in by_id:
+        by_id[above].reply_count += 1
+        above = parents.get(above)
+
+
 def author_view(comment: Comment) -> CommentNode:
-    """A comment as its author sees it: in place, with its status (spam shows as pending)."""
+    """A comment as its author sees it: in place, with the status they were told (never `spam`)."""
     row = ThreadRow(
         comment.id,
         comment.parent_id,
@@ -131,4 +141,4 @@ def author_view(comment: Comment) -> CommentNode:
         stamp(comment.created_at),
         None if comment.edited_at is None else stamp(comment.edited_at),
     )
-    return node(row, own=True)
+    return node(row, own=comment.as_told)

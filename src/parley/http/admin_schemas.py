@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar
 
@@ -31,11 +32,22 @@ Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=50, pattern=SLUG)]
 Reason = Annotated[str, msgspec.Meta(max_length=1000)]
 # About 8,000 words; with the other fields it still fits the default request limit (PARLEY_MAX_BODY_BYTES, 64 KiB).
 ArticleBody = Annotated[str, msgspec.Meta(min_length=1, max_length=50_000, description="Markdown")]
-_ADDRESS = rf"^[0-9A-Fa-f:.]{{2,45}}{END}"
+_ADDRESS = rf"^[0-9A-Fa-f:.]{{2,45}}(?:/[0-9]{{1,3}}){{0,1}}{END}"
 _EMAIL = rf"^[^@{SPACE}]+@[^@{SPACE}]+{END}"
 Address = Annotated[
     str,
-    msgspec.Meta(pattern=_ADDRESS, extra_json_schema={"anyOf": [{"format": "ipv4"}, {"format": "ipv6"}]}),
+    msgspec.Meta(
+        pattern=_ADDRESS,
+        description="an IPv4 or IPv6 address (banning its client network: the address, or its IPv6 /64), "
+        "or a CIDR network such as 192.0.2.0/24 or 2001:db8::/48",
+    ),
+]
+CommentAuthor = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=ID_PATTERN,
+        description="ban the author of this comment: their author key and their network (not the e-mail they typed)",
+    ),
 ]
 # An instant needs its offset: a bare "2026-05-01T09:00:00" would be read in whatever zone the server runs in.
 Moment = Annotated[datetime, msgspec.Meta(tz=True)]
@@ -164,8 +176,23 @@ class ArticleRef(msgspec.Struct, frozen=True):
     title: str
 
 
+class EditOut(msgspec.Struct, frozen=True):
+    """What the author's latest edit changed: the text it replaced, and a line diff from that to the current one."""
+
+    previous_body: str
+    diff: str
+
+    @classmethod
+    def between(cls, previous: str, current: str) -> EditOut:
+        lines = difflib.unified_diff(
+            previous.splitlines(), current.splitlines(), "before the edit", "after the edit", lineterm=""
+        )
+        return cls(previous, "\n".join(lines))
+
+
 class QueueEntry(msgspec.Struct, frozen=True, kw_only=True):
-    """A comment with everything needed to decide on it: article, parent, the author's record, flags, rules."""
+    """A comment with everything needed to decide on it: article, parent, the author's record, flags, rules,
+    and for an edited comment what the edit changed."""
 
     comment: AdminComment
     article: ArticleRef
@@ -173,9 +200,11 @@ class QueueEntry(msgspec.Struct, frozen=True, kw_only=True):
     author_history: dict[str, int]
     flags: list[FlagOut]
     held_by: list[str]
+    edit: EditOut | None
 
     @classmethod
     def from_domain(cls, item: QueueItem) -> QueueEntry:
+        previous = item.previous_body
         return cls(
             comment=AdminComment.from_domain(item.comment),
             article=ArticleRef(item.article_slug, item.article_title),
@@ -183,6 +212,7 @@ class QueueEntry(msgspec.Struct, frozen=True, kw_only=True):
             author_history=item.history,
             flags=[FlagOut.from_domain(flag) for flag in item.flags],
             held_by=holding(item.comment.rules),
+            edit=None if previous is None else EditOut.between(previous, item.comment.body),
         )
 
 
@@ -244,18 +274,24 @@ class AuditOut(msgspec.Struct, frozen=True):
     next_cursor: str | None
 
 
+def _given(field: str) -> dict[str, Any]:
+    """JSON Schema for "this field is given": present and not null."""
+    return {"required": [field], "properties": {field: {"type": "string"}}}
+
+
 class BanIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """Ban by email, by network address, or both; at least one is required."""
+    """Ban the author of a comment, or an e-mail, a network, or both of those."""
 
     schema_extra: ClassVar[dict[str, Any]] = {
-        "anyOf": [
-            {"required": ["email"], "properties": {"email": {"type": "string"}}},
-            {"required": ["address"], "properties": {"address": {"type": "string"}}},
+        "oneOf": [
+            {**_given("comment_id"), "not": {"anyOf": [_given("email"), _given("address")]}},
+            {"anyOf": [_given("email"), _given("address")], "not": _given("comment_id")},
         ]
     }
 
     email: Annotated[str, msgspec.Meta(min_length=3, max_length=254, pattern=_EMAIL)] | None = None
     address: Address | None = None
+    comment_id: CommentAuthor | None = None
     reason: Reason | None = None
     expires_at: Moment | None = None
 
@@ -269,6 +305,9 @@ class BanOut(msgspec.Struct, frozen=True, kw_only=True):
     id: str
     by_email: bool
     by_address: bool
+    by_author_key: bool
+    network_prefix: int | None
+    """Set for a ban of a CIDR network: its prefix length; absent for a client network (an address, an IPv6 /64)."""
     reason: str | None
     created_by: str
     created_at: datetime
@@ -280,6 +319,8 @@ class BanOut(msgspec.Struct, frozen=True, kw_only=True):
             id=str(ban.id),
             by_email=ban.email_hash is not None,
             by_address=ban.address_hash is not None,
+            by_author_key=ban.author_token_hash is not None,
+            network_prefix=ban.prefix,
             reason=ban.reason,
             created_by=ban.created_by,
             created_at=ban.created_at,

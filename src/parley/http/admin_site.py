@@ -97,14 +97,15 @@ class BansController(Controller):
         next_cursor = paging.encode("bans", 0, found[limit - 1].id) if len(found) > limit else None
         return BanList([BanOut.from_domain(ban) for ban in found[:limit]], next_cursor)
 
-    @post(status_code=HTTP_201_CREATED, responses=problems(*refusals(Role.MODERATOR), 413, 415, 422))
+    @post(status_code=HTTP_201_CREATED, responses=problems(*refusals(Role.MODERATOR), 404, 413, 415, 422))
     async def create_ban(
         self, data: JSONBody[BanIn], bans: NamedDependency[BanService], moderator: NamedDependency[Token]
     ) -> BanOut:
-        """Ban an author by email, network address or both, until `expires_at` or until lifted."""
+        """Ban the author of a comment, or an e-mail and a network, until `expires_at` or until lifted."""
         ban = await bans.ban(
             email=data.email,
             address=data.address,
+            comment_id=None if data.comment_id is None else int(data.comment_id),
             reason=data.reason,
             expires_at=data.expires_at,
             actor=moderator.name,

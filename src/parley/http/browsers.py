@@ -26,14 +26,14 @@ DATA_POLICY = "default-src 'none'; frame-ancestors 'none'"
 
 def cors(origins: Iterable[str]) -> CORSConfig | None:
     """CORS for the configured origins only, without credentials: the API uses no cookies, and the headers
-    a frontend needs (edit token, idempotency key, a moderator's bearer token) are named one by one."""
+    a frontend needs (edit token, author key, idempotency key, a moderator's bearer token) are named one by one."""
     allowed = list(origins)
     if not allowed:
         return None
     return CORSConfig(
         allow_origins=allowed,
         allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE", "OPTIONS"],
-        allow_headers=["Content-Type", "Idempotency-Key", "X-Edit-Token", "Authorization"],
+        allow_headers=["Content-Type", "Idempotency-Key", "X-Edit-Token", "X-Author-Token", "Authorization"],
         expose_headers=_RATE_LIMIT_HEADERS,
         allow_credentials=False,
         max_age=600,

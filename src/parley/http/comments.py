@@ -30,6 +30,14 @@ EditToken = Annotated[
     str | None,
     HeaderParameter(name="X-Edit-Token", max_length=200, description="the edit token returned by 'Add yours'"),
 ]
+AuthorToken = Annotated[
+    str | None,
+    HeaderParameter(
+        name="X-Author-Token",
+        max_length=200,
+        description="the author key an earlier receipt returned: who the author is to the returning-author rule",
+    ),
+]
 IdempotencyKey = Annotated[
     str | None,
     HeaderParameter(
@@ -95,9 +103,15 @@ class ThreadController(Controller):
         submissions: NamedDependency[SubmissionService],
         request: ParleyRequest,
         idempotency_key: IdempotencyKey = None,
+        author_token: AuthorToken = None,
     ) -> Receipt:
-        """'Add yours': store a comment or reply; its status says whether it waits for a moderator."""
-        return await submissions.submit(slug, data.to_draft(), request.visitor, idempotency_key)
+        """'Add yours': store a comment or reply; its status says whether it waits for a moderator.
+
+        The receipt's `author_token` is the author's key: a frontend keeps it and sends it back as
+        `X-Author-Token` with the author's later comments and edits. Once a moderator has approved one comment
+        posted with it, comments under the same name with it are a returning author's.
+        """
+        return await submissions.submit(slug, data.to_draft(), request.visitor, idempotency_key, author_token)
 
 
 class CommentController(Controller):
@@ -129,10 +143,17 @@ class CommentController(Controller):
         submissions: NamedDependency[SubmissionService],
         request: ParleyRequest,
         edit_token: EditToken = None,
+        author_token: AuthorToken = None,
     ) -> CommentNode:
-        """The author's edit, inside the edit window; checked again like a new comment."""
+        """The author's edit, inside the edit window while comments are open; judged like a new comment, so an edit
+        that would wait for a moderator takes the comment out of view until one decides."""
         return await submissions.edit(
-            comment_id, _required(edit_token), data.body, request.visitor, honeypot=bool(data.homepage)
+            comment_id,
+            _required(edit_token),
+            data.body,
+            request.visitor,
+            author_token=author_token,
+            honeypot=bool(data.homepage),
         )
 
     @delete(status_code=HTTP_204_NO_CONTENT, responses=problems(403, 404, 422, 429), opt=WRITES)

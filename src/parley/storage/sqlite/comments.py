@@ -41,11 +41,11 @@ class SqliteComments:
     _NEXT_ID = "SELECT COALESCE(MAX(id), 0) + 1 FROM comments"
     _INSERT = """
     INSERT INTO comments (id, article_id, parent_id, root_id, depth, path, status, visible, author_name,
-                          author_email, author_url, email_hash, author_key, address_hash, body, body_html,
-                          body_hash, rules, created_at, edit_token_hash)
+                          author_email, author_url, email_hash, author_key, author_token_hash, address_hash, body,
+                          body_html, body_hash, rules, created_at, edit_token_hash, told_status)
     VALUES (:id, :article_id, :parent_id, :root_id, :depth, :path, :status, :visible, :author_name,
-            :author_email, :author_url, :email_hash, :author_key, :address_hash, :body, :body_html,
-            :body_hash, :rules, :created_at, :edit_token_hash)
+            :author_email, :author_url, :email_hash, :author_key, :author_token_hash, :address_hash, :body,
+            :body_html, :body_hash, :rules, :created_at, :edit_token_hash, :told_status)
     """
 
     async def insert(self, new: NewComment) -> Comment:
@@ -64,6 +64,7 @@ class SqliteComments:
             visible=int(new.visible),
             rules=msgspec.json.encode(list(new.rules)).decode(),
             created_at=created_at,
+            told_status=None if new.told_status is None else new.told_status.value,
         )
         await self._conn.execute(self._INSERT, params)
         await self._count(new.article_id, path, int(new.visible))
@@ -89,6 +90,8 @@ class SqliteComments:
             edit_token_hash=new.edit_token_hash,
             rules=new.rules,
             flagged=False,
+            author_token_hash=new.author_token_hash,
+            told_status=new.told_status,
         )
 
     _ANCESTORS = (
@@ -123,18 +126,26 @@ class SqliteComments:
         params = {"id": comment_id, "body_hash": body_hash}
         return bool(list(await self._conn.execute_fetchall(self._REPEATS, params)))
 
+    _KNOWN_AUTHOR = "SELECT 1 FROM comments WHERE author_token_hash = :hash LIMIT 1"
+
+    async def knows_author(self, author_token_hash: str) -> bool:
+        return bool(list(await self._conn.execute_fetchall(self._KNOWN_AUTHOR, {"hash": author_token_hash})))
+
     _HAS_APPROVED = """
-    SELECT 1 FROM comments WHERE email_hash = :email_hash AND status = 'approved' AND author_name = :name LIMIT 1
+    SELECT 1 FROM comments
+     WHERE author_token_hash = :hash AND status = 'approved' AND author_name = :name
+     LIMIT 1
     """
 
-    async def has_approved(self, email_hash: str, name: str) -> bool:
-        params = {"email_hash": email_hash, "name": name}
+    async def has_approved(self, author_token_hash: str, name: str) -> bool:
+        params = {"hash": author_token_hash, "name": name}
         return bool(list(await self._conn.execute_fetchall(self._HAS_APPROVED, params)))
 
-    _SINCE = "SELECT COUNT(*) FROM comments WHERE email_hash = :email_hash AND created_at >= :since"
+    _SINCE = "SELECT COUNT(*) FROM comments WHERE author_key = :author_key AND created_at >= :since"
 
-    async def count_since(self, email_hash: str, since: datetime) -> int:
-        rows = list(await self._conn.execute_fetchall(self._SINCE, {"email_hash": email_hash, "since": stamp(since)}))
+    async def count_since(self, author_key: str, since: datetime) -> int:
+        params = {"author_key": author_key, "since": stamp(since)}
+        rows = list(await self._conn.execute_fetchall(self._SINCE, params))
         return int(rows[0][0])
 
     _BY_EMAIL = f"SELECT {COLUMNS} FROM comments c WHERE c.email_hash = :email_hash ORDER BY c.id"
@@ -146,12 +157,15 @@ class SqliteComments:
     _ANONYMISE = """
     UPDATE comments
        SET author_name = '', author_email = NULL, author_url = NULL, email_hash = NULL, author_key = '',
-           address_hash = '', body = '', body_html = '', body_hash = '', edit_token_hash = 'purged:' || id
+           author_token_hash = NULL, address_hash = '', body = '', body_html = '', body_hash = '',
+           edit_token_hash = 'purged:' || id
      WHERE id = :id
     """
+    _FORGET_REVISIONS = "DELETE FROM comment_revisions WHERE comment_id = :id"
 
     async def anonymise(self, comment: Comment) -> Comment:
         await self._conn.execute(self._ANONYMISE, {"id": comment.id})
+        await self._conn.execute(self._FORGET_REVISIONS, {"id": comment.id})
         await self._count(comment.article_id, comment.path, 0)
         return msgspec.structs.replace(
             comment,
@@ -163,6 +177,7 @@ class SqliteComments:
             body="",
             body_html="",
             edit_token_hash=f"purged:{comment.id}",
+            author_token_hash=None,
         )
 
     _SET_STATE = """
@@ -194,8 +209,14 @@ class SqliteComments:
             comment, status=status, previous_status=previous_status, visible=visible, flagged=flagged
         )
 
+    _REVISION = """
+    INSERT INTO comment_revisions (comment_id, body, body_html, replaced_at)
+    SELECT id, body, body_html, :at FROM comments WHERE id = :id
+    """
     _SET_BODY = """
-    UPDATE comments SET body = :body, body_html = :body_html, body_hash = :body_hash, rules = :rules, edited_at = :at
+    UPDATE comments
+       SET body = :body, body_html = :body_html, body_hash = :body_hash, rules = :rules, edited_at = :at,
+           told_status = :told_status
      WHERE id = :id
     """
 
@@ -207,6 +228,7 @@ class SqliteComments:
         body_html: str,
         body_hash: str,
         rules: tuple[str, ...],
+        told_status: Status | None,
         at: datetime,
     ) -> Comment:
         params = {
@@ -215,11 +237,15 @@ class SqliteComments:
             "body_html": body_html,
             "body_hash": body_hash,
             "rules": msgspec.json.encode(list(rules)).decode(),
+            "told_status": None if told_status is None else told_status.value,
             "at": stamp(at),
         }
+        await self._conn.execute(self._REVISION, {"id": comment.id, "at": stamp(at)})
         await self._conn.execute(self._SET_BODY, params)
         await self._count(comment.article_id, comment.path, 0)
-        return msgspec.structs.replace(comment, body=body, body_html=body_html, rules=rules, edited_at=at)
+        return msgspec.structs.replace(
+            comment, body=body, body_html=body_html, rules=rules, told_status=told_status, edited_at=at
+        )
 
     async def thread(
         self, article_id: int, *, sort: Sort, after: Position | None, limit: int, budget: int, own_id: int | None

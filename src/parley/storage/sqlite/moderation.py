@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+import msgspec
+
 from parley.domain.errors import AlreadyExists
 from parley.domain.records import AuditEvent, AuditQuery, Ban, Flag, FlagReason, Role, Status, Token, stamp
 from parley.storage.sqlite.conn import Conn
@@ -131,7 +133,7 @@ class SqliteAudit:
         return [_event(row) for row in await self._conn.execute_fetchall(self._QUERY, params)]
 
 
-_BAN_COLUMNS = "id, email_hash, address_hash, reason, created_by, created_at, expires_at"
+_BAN_COLUMNS = "id, email_hash, address_hash, prefix, author_token_hash, reason, created_by, created_at, expires_at"
 
 
 def _ban(row: Sequence[Any]) -> Ban:
@@ -139,10 +141,12 @@ def _ban(row: Sequence[Any]) -> Ban:
         id=row[0],
         email_hash=row[1],
         address_hash=row[2],
-        reason=row[3],
-        created_by=row[4],
-        created_at=datetime.fromisoformat(row[5]),
-        expires_at=_time(row[6]),
+        prefix=row[3],
+        author_token_hash=row[4],
+        reason=row[5],
+        created_by=row[6],
+        created_at=datetime.fromisoformat(row[7]),
+        expires_at=_time(row[8]),
     )
 
 
@@ -151,8 +155,8 @@ class SqliteBans:
         self._conn = conn
 
     _ADD = f"""
-    INSERT INTO bans (email_hash, address_hash, reason, created_by, created_at, expires_at)
-    VALUES (:email_hash, :address_hash, :reason, :created_by, :at, :expires_at)
+    INSERT INTO bans (email_hash, address_hash, prefix, author_token_hash, reason, created_by, created_at, expires_at)
+    VALUES (:email_hash, :address_hash, :prefix, :author_token_hash, :reason, :created_by, :at, :expires_at)
     RETURNING {_BAN_COLUMNS}
     """
 
@@ -161,6 +165,8 @@ class SqliteBans:
         *,
         email_hash: str | None,
         address_hash: str | None,
+        prefix: int | None = None,
+        author_token_hash: str | None = None,
         reason: str | None,
         created_by: str,
         at: datetime,
@@ -169,6 +175,8 @@ class SqliteBans:
         params = {
             "email_hash": email_hash,
             "address_hash": address_hash,
+            "prefix": prefix,
+            "author_token_hash": author_token_hash,
             "reason": reason,
             "created_by": created_by,
             "at": stamp(at),
@@ -199,16 +207,32 @@ class SqliteBans:
     async def lift(self, ban_id: int, *, at: datetime) -> bool:
         return bool(list(await self._conn.execute_fetchall(self._LIFT, {"id": ban_id, "at": stamp(at)})))
 
+    _PREFIXES = """
+    SELECT DISTINCT prefix FROM bans
+     WHERE prefix IS NOT NULL AND lifted_at IS NULL AND (expires_at IS NULL OR expires_at > :now)
+    """
+
+    async def prefixes(self, *, now: datetime) -> list[int]:
+        return [int(row[0]) for row in await self._conn.execute_fetchall(self._PREFIXES, {"now": stamp(now)})]
+
     _MATCHES = """
     SELECT 1 FROM bans
      WHERE lifted_at IS NULL AND (expires_at IS NULL OR expires_at > :now)
        AND ((email_hash IS NOT NULL AND email_hash = :email_hash)
-            OR (address_hash IS NOT NULL AND address_hash = :address_hash))
+            OR (author_token_hash IS NOT NULL AND author_token_hash = :author_token_hash)
+            OR (address_hash IS NOT NULL AND address_hash IN (SELECT value FROM json_each(:address_hashes))))
      LIMIT 1
     """
 
-    async def matches(self, *, email_hash: str | None, address_hash: str, now: datetime) -> bool:
-        params = {"email_hash": email_hash, "address_hash": address_hash, "now": stamp(now)}
+    async def matches(
+        self, *, email_hash: str | None, address_hashes: Sequence[str], author_token_hash: str | None, now: datetime
+    ) -> bool:
+        params = {
+            "email_hash": email_hash,
+            "author_token_hash": author_token_hash,
+            "address_hashes": msgspec.json.encode(list(address_hashes)).decode(),
+            "now": stamp(now),
+        }
         return bool(list(await self._conn.execute_fetchall(self._MATCHES, params)))
 
 

@@ -11,7 +11,7 @@ import msgspec
 from parley.domain.paging import Position
 from parley.domain.records import Flag, FlagReason, QueueItem, Status
 from parley.storage.sqlite.conn import Conn
-from parley.storage.sqlite.rows import COLUMNS, comment
+from parley.storage.sqlite.rows import COLUMNS, WIDTH, comment
 
 EXCERPT = 200
 
@@ -27,7 +27,8 @@ def _page_sql(state: str) -> str:
     where, direction = _WHERE[state]
     after = "c.id > :after_id" if direction == "ASC" else "c.id < :after_id"
     return f"""
-    SELECT {COLUMNS}, a.slug, a.title, substr(p.body, 1, {EXCERPT})
+    SELECT {COLUMNS}, a.slug, a.title, substr(p.body, 1, {EXCERPT}),
+           (SELECT r.body FROM comment_revisions r WHERE r.comment_id = c.id ORDER BY r.id DESC LIMIT 1)
       FROM comments c
       JOIN articles a ON a.id = c.article_id
       LEFT JOIN comments p ON p.id = c.parent_id
@@ -40,9 +41,15 @@ def _page_sql(state: str) -> str:
 
 
 _PAGE = {state: _page_sql(state) for state in _WHERE}
+# An author is their author key where a comment has one (an e-mail anyone can type is not who they are);
+# comments from before author keys fall back to their e-mail.
 _HISTORY = """
+SELECT author_token_hash, status, COUNT(*) FROM comments
+ WHERE author_token_hash IN (SELECT value FROM json_each(:hashes))
+ GROUP BY author_token_hash, status
+UNION ALL
 SELECT email_hash, status, COUNT(*) FROM comments
- WHERE email_hash IN (SELECT value FROM json_each(:hashes))
+ WHERE email_hash IN (SELECT value FROM json_each(:hashes)) AND author_token_hash IS NULL
  GROUP BY email_hash, status
 """
 _FLAGS = """
@@ -64,15 +71,16 @@ async def page(
     items = [
         QueueItem(
             comment=comment(row),
-            article_slug=row[21],
-            article_title=row[22],
-            parent_excerpt=row[23],
+            article_slug=row[WIDTH],
+            article_title=row[WIDTH + 1],
+            parent_excerpt=row[WIDTH + 2],
             history={},
             flags=[],
+            previous_body=row[WIDTH + 3],
         )
         for row in rows
     ]
-    hashes = sorted({item.comment.email_hash for item in items if item.comment.email_hash})
+    hashes = sorted({who for item in items if (who := _author(item))})
     history: dict[str, dict[str, int]] = defaultdict(dict)
     for email_hash, status, count in await conn.execute_fetchall(
         _HISTORY, {"hashes": msgspec.json.encode(hashes).decode()}
@@ -90,10 +98,14 @@ async def page(
             )
         )
     for item in items:
-        known = history.get(item.comment.email_hash or "", {})
+        known = history.get(_author(item) or "", {})
         item.history = {status.value: known.get(status.value, 0) for status in Status}
         item.flags = flags.get(item.comment.id, [])
     return items
+
+
+def _author(item: QueueItem) -> str | None:
+    return item.comment.author_token_hash or item.comment.email_hash
 
 
 _STATS = """

@@ -12,7 +12,10 @@ from parley.domain.records import Comment, Status
 
 COLUMNS = """c.id, c.article_id, c.parent_id, c.depth, c.path, c.status, c.previous_status, c.visible,
        c.visible_replies, c.author_name, c.author_email, c.author_url, c.email_hash, c.address_hash, c.body,
-       c.body_html, c.created_at, c.edited_at, c.edit_token_hash, c.rules, c.flagged"""
+       c.body_html, c.created_at, c.edited_at, c.edit_token_hash, c.rules, c.flagged, c.author_token_hash,
+       c.told_status"""
+WIDTH = 23
+"""How many columns COLUMNS names: what a query selects after them starts here."""
 
 
 def comment(row: Sequence[Any]) -> Comment:
@@ -38,4 +41,6 @@ def comment(row: Sequence[Any]) -> Comment:
         edit_token_hash=row[18],
         rules=tuple(msgspec.json.decode(row[19])),
         flagged=bool(row[20]),
+        author_token_hash=row[21],
+        told_status=None if row[22] is None else Status(row[22]),
     )

@@ -9,7 +9,7 @@ from datetime import datetime
 import msgspec
 
 from parley.domain.policy import Policy
-from parley.domain.records import stamp
+from parley.domain.records import FirstAnswer, stamp
 from parley.storage.sqlite.conn import Conn
 
 _POLICY = msgspec.json.Decoder(Policy)
@@ -47,31 +47,43 @@ class SqliteSite:
         assert raw is not None
         return raw
 
-    _REPLAY = "SELECT request_hash, response FROM idempotency_keys WHERE key = :key AND created_at >= :since"
+    _REPLAY = """
+    SELECT request_hash, response, sealed, comment_id FROM idempotency_keys WHERE key = :key AND created_at >= :since
+    """
 
-    async def replay(self, key: str, *, since: datetime) -> tuple[str, bytes] | None:
+    async def replay(self, key: str, *, since: datetime) -> FirstAnswer | None:
         rows = list(await self._conn.execute_fetchall(self._REPLAY, {"key": key, "since": stamp(since)}))
-        return (rows[0][0], bytes(rows[0][1])) if rows else None
+        if not rows:
+            return None
+        request_hash, response, sealed, comment_id = rows[0]
+        return FirstAnswer(request_hash, bytes(response), bytes(sealed or b""), comment_id)
 
     _EXPIRE = "DELETE FROM idempotency_keys WHERE created_at < :since"
     _REMEMBER = """
-    INSERT INTO idempotency_keys (key, request_hash, response, comment_id, created_at)
-    VALUES (:key, :hash, :response, :comment_id, :at)
+    INSERT INTO idempotency_keys (key, request_hash, response, sealed, comment_id, created_at)
+    VALUES (:key, :hash, :response, :sealed, :comment_id, :at)
         ON CONFLICT (key) DO UPDATE
-       SET request_hash = excluded.request_hash, response = excluded.response, comment_id = excluded.comment_id,
-           created_at = excluded.created_at
+       SET request_hash = excluded.request_hash, response = excluded.response, sealed = excluded.sealed,
+           comment_id = excluded.comment_id, created_at = excluded.created_at
     """
 
-    async def remember(
-        self, key: str, *, request_hash: str, response: bytes, comment_id: int, at: datetime, since: datetime
-    ) -> None:
+    async def remember(self, key: str, answer: FirstAnswer, *, at: datetime, since: datetime) -> None:
         # Records older than `since` are forgotten here, a few at a time as new ones come, by their index.
         await self._conn.execute(self._EXPIRE, {"since": stamp(since)})
-        params = {"key": key, "hash": request_hash, "response": response, "comment_id": comment_id, "at": stamp(at)}
+        params = {
+            "key": key,
+            "hash": answer.request_hash,
+            "response": answer.response,
+            "sealed": answer.sealed,
+            "comment_id": answer.comment_id,
+            "at": stamp(at),
+        }
         await self._conn.execute(self._REMEMBER, params)
 
     # The request hash stays, so a retry is still recognised; the answer, which repeats the comment, goes.
-    _ERASE = "UPDATE idempotency_keys SET response = X'' WHERE comment_id IN (SELECT value FROM json_each(:ids))"
+    _ERASE = """
+    UPDATE idempotency_keys SET response = X'', sealed = X'' WHERE comment_id IN (SELECT value FROM json_each(:ids))
+    """
 
     async def erase_answers(self, comment_ids: Sequence[int]) -> None:
         await self._conn.execute(self._ERASE, {"ids": msgspec.json.encode(list(comment_ids)).decode()})
