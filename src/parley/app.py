@@ -12,7 +12,6 @@ from litestar import Litestar, Request
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.logging import LoggingConfig
-from litestar.plugins.prometheus import PrometheusConfig
 from litestar.types import Scope
 
 from parley.domain.access import BanService, TokenService
@@ -41,6 +40,7 @@ from parley.http.client import ParleyRequest
 from parley.http.counts import CountAnswers
 from parley.http.fastpath import Remembers
 from parley.http.guards import COMPONENTS, provide_moderator
+from parley.http.observe import Observer, ParleyApp
 from parley.http.openapi import ExactOpenAPIConfig, wire_types
 from parley.http.pages import PageCache, ThreadPages
 from parley.settings import Settings
@@ -97,15 +97,19 @@ async def hashing_key(store: Store, settings: Settings) -> bytes:
 def create_app(settings: Settings, *, clock: Clock = utcnow) -> Litestar:
     """The parley application for these settings; nothing is opened until it starts."""
     proxies = client.proxies(settings.trusted_proxies, settings.proxy_header)
+    observer = Observer(access_log=settings.access_log, proxies=proxies, metrics_token=settings.metrics_token)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         store = await open_store(settings)
         try:
             key = await hashing_key(store, settings)
-            app.state.services = Services(store, Hasher(key), clock, page_cache_bytes=settings.page_cache_bytes)
+            hasher = Hasher(key)
+            app.state.services = Services(store, hasher, clock, page_cache_bytes=settings.page_cache_bytes)
+            observer.hasher = hasher
             yield
         finally:
+            observer.hasher = None
             await store.close()
 
     def services_of(scope: Scope) -> Services:
@@ -126,6 +130,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Litestar:
     dependencies["clock"] = Provide(lambda: clock, sync_to_thread=False)
     dependencies["pages"] = provide("thread_pages")
     dependencies["counts"] = provide("count_answers")
+    dependencies["observer"] = Provide(lambda: observer, sync_to_thread=False)
 
     shared = Path(settings.database + "-limits")
     throttles = limits.configs(
@@ -135,15 +140,13 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Litestar:
         shared=shared,
     )
     counters = limits.stores(throttles, shared=shared)
-    middleware: list[Any] = [PrometheusConfig(app_name="parley", prefix="parley", group_path=True).middleware]
-    middleware += [throttle.middleware for throttle in throttles]
+    middleware: list[Any] = [throttle.middleware for throttle in throttles]
     middleware.append(browsers.same_site_writes(settings.cors_origins))
     middleware.append(bodies.json_bodies)
     middleware.append(fastpath.serving_cached(lambda scope, name: services_of(scope).remembered[name]))
-    if settings.access_log:
-        middleware.insert(0, ops.access_logging)
 
-    return Litestar(
+    return ParleyApp(
+        observer=observer,
         route_handlers=list(CONTROLLERS),
         dependencies=dependencies,
         lifespan=[lifespan, limits.sweeper(counters)],

@@ -52,6 +52,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     """Comments, edits, deletes and flags one network address may send per minute; 0 turns the limit off."""
     reads_per_minute: Annotated[int, msgspec.Meta(ge=0, le=1_000_000)] = 600
     """Public reads one network address may send per minute; 0 turns the limit off."""
+    metrics_token: str = ""
+    """The bearer token the monitoring system sends for /metrics; admin tokens are accepted too."""
     debug: bool = False
     access_log: bool = True
 

@@ -34,11 +34,17 @@ async def test_health_and_readiness(client: Client) -> None:
     assert (await client.get("/readyz")).json() == {"status": "ready"}
 
 
-async def test_metrics_are_prometheus_text(client: Client) -> None:
+async def test_metrics_are_prometheus_text_for_admins_only(client: Client, admin: dict[str, str]) -> None:
     await client.get("/healthz")
-    response = await client.get("/metrics")
+    assert (await client.get("/metrics")).status_code == 401
+    response = await client.get("/metrics", headers=admin)
     assert response.status_code == 200
-    assert "parley_requests_total" in response.text
+    assert response.headers["content-type"].startswith("text/plain")
+    assert 'parley_requests_total{method="GET",path="/healthz",status="200"} 1.0' in response.text
+
+
+async def test_a_moderator_token_does_not_read_the_metrics(client: Client, moderator: dict[str, str]) -> None:
+    assert (await client.get("/metrics", headers=moderator)).status_code == 403
 
 
 async def test_the_openapi_document_describes_every_endpoint_with_problem_responses(client: Client) -> None:

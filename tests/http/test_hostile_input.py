@@ -208,3 +208,62 @@ async def test_a_reader_is_answered_while_a_comment_is_being_rendered(
         assert not posting.done()
         release.set()
         assert (await posting).status_code == 201
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "\u200b",
+        "\u200b\u200e\u200f",
+        "\u2060\ufeff",
+        "\u3164",
+        "\u2800\u2800",
+        "\u00ad",
+        "\u0301\u0301",
+        "\u180e x"[:1],
+    ],
+)
+async def test_a_name_that_shows_nothing_is_422_and_stores_nothing(
+    client: Client, services: Services, name: str
+) -> None:
+    slug = (await make_article(services)).slug
+    answer = await post(client, slug, author_name=name)
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["errors"][0]["field"] == "author_name"
+    assert (await thread(client, slug))["count"] == 0
+
+
+async def test_a_body_of_invisible_characters_is_422(client: Client, services: Services) -> None:
+    slug = (await make_article(services)).slug
+    answer = await post(client, slug, body="\u200b\u200c\u200d")
+    assert (answer.status_code, answer.json()["errors"][0]["field"]) == (422, "body")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        'https://a"><svg/onload=alert(1)>',
+        "https://a.example/'onmouseover='x",
+        "https://a.example/`x`",
+        "https://a.example/<b>",
+        "https://a.example/x y",
+        "https://user@evil.example",
+        "javascript:alert(1)",
+        "//evil.example",
+        "https://",
+        "https://a.example\\@evil.example",
+    ],
+)
+async def test_an_author_url_that_could_break_out_of_an_attribute_is_422(
+    client: Client, services: Services, url: str
+) -> None:
+    slug = (await make_article(services)).slug
+    answer = await post(client, slug, author_url=url)
+    assert answer.status_code == 422, answer.text
+    assert (await thread(client, slug))["count"] == 0
+
+
+async def test_an_author_url_is_kept_with_its_scheme_and_host_in_lower_case(client: Client, services: Services) -> None:
+    slug = (await make_article(services)).slug
+    answer = await post(client, slug, author_url="HTTPS://News.Example.ORG/About/Me?Who=Ann#Top")
+    assert answer.json()["comment"]["author"]["url"] == "https://news.example.org/About/Me?Who=Ann#Top"

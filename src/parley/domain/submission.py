@@ -18,6 +18,7 @@ from parley.domain.errors import (
     Erased,
     Forbidden,
     IdempotencyMismatch,
+    InvalidInput,
     NotFound,
     RateLimited,
 )
@@ -97,8 +98,11 @@ class SubmissionService:
         """Store a comment or reply with the status the rules give it; replay the first answer for a known key."""
         # An unknown article is refused before the Markdown is rendered and a write begins: a flood of posts to
         # made-up slugs costs a lookup each. A retry with a key may still be owed its first answer, so it goes on.
+        if not text.shows_something(draft.author_name):
+            raise InvalidInput("author_name", "must contain a letter, digit or symbol that shows")
         if idempotency_key is None and await self._store.article_version(slug, now=self._clock()) is None:
             raise NotFound("article", slug)
+        _require_visible_body(draft.body)
         body_html = await asyncio.to_thread(text.render_comment, draft.body)
         request_hash = hashlib.sha256(msgspec.json.encode((slug, draft))).hexdigest()
         scope = None
@@ -286,6 +290,7 @@ class SubmissionService:
     ) -> tree.CommentNode:
         """An edit is judged as a new comment would be, on the same article, by the same author: an edit that a
         new comment's rules would hold takes the comment out of view and back to the queue, never out of it."""
+        _require_visible_body(body)
         body_html = await asyncio.to_thread(text.render_comment, body)
         body_hash = hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest()
         async with self._store.writing() as tx:
@@ -355,6 +360,12 @@ class SubmissionService:
             policy = await in_force(tx)
             comment = await self._own(tx, comment_id, edit_token, now, policy)
             await move(tx, comment, Action.DELETE, actor="author", reason=None, policy=policy, at=now)
+
+
+def _require_visible_body(body: str) -> None:
+    """A comment must be written in characters that show: zero-width and blank ones alone are no comment."""
+    if not text.shows_something(body):
+        raise InvalidInput("body", "must contain a letter, digit or symbol that shows")
 
 
 def _fired(verdict: Verdict) -> str | None:

@@ -167,3 +167,16 @@ def matches(text: str, phrases: Collection[str]) -> list[str]:
         if needle.strip() and needle in haystack:
             found.append(phrase)
     return found
+
+
+# Letters that render as blank space: Hangul fillers, the braille blank, the Mongolian vowel separator.
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u180e\u17b4\u17b5")
+
+
+def shows_something(value: str) -> bool:
+    """Whether text has a character a reader sees: a letter, digit, punctuation or symbol that is not blank.
+
+    Spaces, zero-width and direction marks, joiners, variation selectors, combining marks on nothing and
+    blank fillers do not count: a name made only of them is no name at all.
+    """
+    return any(unicodedata.category(c)[0] in "LNPS" and c not in _BLANK_LETTERS for c in value)

@@ -41,8 +41,12 @@ def json_bodies(app: ASGIApp) -> ASGIApp:
         if scope["type"] == ScopeType.HTTP and scope["method"] in _WITH_BODY and handler is not None:
             body_type = _body_type(handler)
             if body_type is not None:
+                request: Request[Any, Any, Any] = Request(scope, receive)
+                # Who may send a body is settled before it is read: no 413, 415 or 422 (which would teach a
+                # stranger the schema) before a 401.
+                await handler.authorize_connection(request)
                 # The request keeps the body it read in the scope, where the handler's request finds it again.
-                await _check(Request(scope, receive), body_type)
+                await _check(request, body_type)
         await app(scope, receive, send)
 
     return checking

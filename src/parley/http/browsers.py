@@ -69,20 +69,34 @@ _DATA_POLICY = DATA_POLICY.encode()
 _PAGE_POLICY = docs.PAGE_POLICY.encode()
 
 
+_CACHE = b"cache-control"
+_NO_STORE = b"no-store"
+_PRIVATE_PATHS = ("/api/v1/admin", "/metrics")
+
+
+def _never_stored(scope: Scope) -> bool:
+    """Answers no cache may keep: admin answers (authors' e-mails), metrics, and the answers to writes
+    (a receipt carries the author's tokens)."""
+    return scope.get("method", "GET") not in _SAFE_METHODS or scope["path"].startswith(_PRIVATE_PATHS)
+
+
 async def security_headers(message: Message, scope: Scope) -> None:
     """Set on every response, errors included (a before-send hook sees what routing never reached)."""
     if message["type"] != "http.response.start":
         return
     policy = _DATA_POLICY
+    private = _never_stored(scope)
     kept = []
     for name, value in message.get("headers") or ():
         lowered = name.lower()
         if lowered == b"content-type" and value.startswith(b"text/html"):
             policy = _PAGE_POLICY
-        if lowered not in _REPLACED:
+        if lowered not in _REPLACED and not (private and lowered == _CACHE):
             kept.append((name, value))
     kept += _EVERY
     kept.append((_CSP, policy))
+    if private:
+        kept.append((_CACHE, _NO_STORE))
     message["headers"] = kept
 
 

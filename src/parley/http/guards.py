@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 
 from litestar import Request
@@ -13,6 +14,7 @@ from litestar.types import Guard
 
 from parley.domain.access import TokenService
 from parley.domain.records import Role, Token
+from parley.http.observe import ParleyApp
 
 SCHEME = "bearer"
 COMPONENTS = Components(
@@ -62,6 +64,9 @@ def requires(role: Role) -> Guard:
     """A guard admitting tokens whose role is `role` or higher."""
 
     async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        admitted: Token | None = connection.state.get("moderator")
+        if admitted is not None and admitted.role.allows(role):
+            return  # admitted earlier in this request, before its body was read
         if bearer(connection) is None:
             raise NotAuthorizedException(
                 detail="send a moderator token: Authorization: Bearer <token>", headers=_CHALLENGE
@@ -75,6 +80,22 @@ def requires(role: Role) -> Guard:
 
     guard.__name__ = f"requires_{role.value}"
     return guard
+
+
+async def metrics_reader(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """The metrics are for the monitoring system (PARLEY_METRICS_TOKEN) and admins: they show moderators' work."""
+    presented = bearer(connection)
+    if presented is None:
+        raise NotAuthorizedException(detail="send the metrics token: Authorization: Bearer <token>", headers=_CHALLENGE)
+    app = connection.app
+    expected = app.observer.metrics_token if isinstance(app, ParleyApp) else ""
+    if expected and hmac.compare_digest(presented.encode(), expected.encode()):
+        return
+    token = await moderator(connection)
+    if token is None:
+        raise NotAuthorizedException(detail="this token is unknown or revoked", headers=_CHALLENGE)
+    if not token.role.allows(Role.ADMIN):
+        raise PermissionDeniedException(detail="this needs the metrics token or an admin token")
 
 
 def provide_moderator(request: Request[Any, Any, Any]) -> Token:

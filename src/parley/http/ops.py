@@ -1,24 +1,18 @@
-"""Operations: liveness, readiness, metrics, and one access-log line per request."""
+"""Operations: liveness, readiness and metrics."""
 
 from __future__ import annotations
-
-import logging
-import time
 
 import msgspec
 from litestar import Controller, Response, get
 from litestar.di import NamedDependency
-from litestar.enums import ScopeType
 from litestar.exceptions import HTTPException
 from litestar.params import SkipValidation
-from litestar.plugins.prometheus import PrometheusController
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from parley.domain.identity import Hasher
 from parley.domain.ports import Store
 from parley.http.errors import problems
-
-access_log = logging.getLogger("parley.access")
+from parley.http.guards import SCHEME, metrics_reader
+from parley.http.observe import Observer
 
 
 class Health(msgspec.Struct, frozen=True):
@@ -41,58 +35,17 @@ class OpsController(Controller):
         return Health("ready")
 
 
-class MetricsController(PrometheusController):
-    """Prometheus text exposition, documented as the text it is rather than as JSON."""
+class MetricsController(Controller):
+    """Prometheus text exposition: for the monitoring system and admins, never for the public."""
 
     tags = ["operations"]
+    guards = [metrics_reader]
+    security = [{SCHEME: ["metrics"]}]
 
-    @get(media_type="text/plain", summary="Metrics")
-    async def get(self) -> Response[bytes]:
-        """Request counts and durations per route, in the Prometheus text format."""
-        answer: Response[bytes] = await PrometheusController.get.fn(self)
-        return answer
+    @get("/metrics", media_type="text/plain", summary="Metrics", responses=problems(401, 403))
+    async def metrics(self, observer: NamedDependency[Observer]) -> Response[bytes]:
+        """Requests answered (by route and status sent) and their durations, in the Prometheus text format.
 
-
-def access_logging(app: ASGIApp) -> ASGIApp:
-    """One line per request: client, method, path, status, duration.
-
-    The client is the start of the keyed hash parley keeps of its address (enough to follow one client
-    through a log), never the address itself: addresses are kept only as keyed hashes, logs included.
-    """
-
-    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != ScopeType.HTTP:
-            await app(scope, receive, send)
-            return
-        method = scope["method"]
-        started = time.perf_counter()
-        status = 500
-
-        async def sending(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await app(scope, receive, sending)
-        finally:
-            access_log.info(
-                '%s "%s %s" %d %.1fms',
-                _who(scope),
-                method,
-                scope["path"],
-                status,
-                (time.perf_counter() - started) * 1000,
-            )
-
-    return middleware
-
-
-def _who(scope: Scope) -> str:
-    client = scope.get("client")
-    services = getattr(scope["litestar_app"].state, "services", None)
-    if client is None or services is None:
-        return "-"
-    hasher: Hasher = services.hasher
-    return "client:" + hasher.address(client[0])[:12]
+        Needs `Authorization: Bearer` with PARLEY_METRICS_TOKEN or an admin token: the counts show moderators'
+        activity hour by hour."""
+        return Response(generate_latest(observer.registry), media_type=CONTENT_TYPE_LATEST)

@@ -23,7 +23,11 @@ _NOT_IN_BODY = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
 _BODY = rf"^[^{_NOT_IN_BODY}]*[^{SPACE}{_NOT_IN_BODY}][^{_NOT_IN_BODY}]*{END}"
 _NOT_IN_EMAIL = rf"@{SPACE}\x00-\x1f\x7f"
 _EMAIL = rf"^{END}|^[^{_NOT_IN_EMAIL}]{{1,64}}@[^{_NOT_IN_EMAIL}]+\.[^{_NOT_IN_EMAIL}]+{END}"
-_URL = rf"^{END}|^[Hh][Tt][Tt][Pp][Ss]?://[^{SPACE}/?#@\x00-\x1f\x7f]+(?:[/?#][^{SPACE}\x00-\x1f\x7f]*)?{END}"
+# A web address that stays one attribute value wherever it is written: no quotes, angle brackets, backticks,
+# backslashes, braces, spaces or controls; a host of letters (IDN too), digits, dots and hyphens, or [IPv6].
+_NOT_IN_URL = rf"{SPACE}\x00-\x1f\x7f\"'<>\\^`{{|}}"
+_HOST = r"(?:[A-Za-z0-9\u00a1-\uffff](?:[A-Za-z0-9\u00a1-\uffff.-]*)|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5}){0,1}"
+_URL = rf"^{END}|^[Hh][Tt][Tt][Pp][Ss]?://{_HOST}(?:[/?#][^{_NOT_IN_URL}]*){{0,1}}{END}"
 
 CommentId = Annotated[str, msgspec.Meta(pattern=ID_PATTERN, description="a comment id, as a string of digits")]
 AuthorName = Annotated[str, msgspec.Meta(min_length=1, max_length=80, pattern=_NAME)]
@@ -46,10 +50,17 @@ class CommentIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
             author_name=self.author_name,
             body=self.body,
             author_email=self.author_email or None,
-            author_url=self.author_url or None,
+            author_url=normal_url(self.author_url) if self.author_url else None,
             parent_id=None if self.parent_id is None else int(self.parent_id),
             honeypot=bool(self.homepage),
         )
+
+
+def normal_url(url: str) -> str:
+    """One spelling of an address the pattern admitted: its scheme and host in lower case, the rest as typed."""
+    scheme, _, rest = url.partition("://")
+    cut = min((at for at in (rest.find(mark) for mark in "/?#") if at >= 0), default=len(rest))
+    return f"{scheme.lower()}://{rest[:cut].lower()}{rest[cut:]}"
 
 
 class CommentEdit(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

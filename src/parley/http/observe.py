@@ -1,0 +1,98 @@
+"""What operators see of every request: one access-log line and the metrics, both as the answer really went out.
+
+Both are taken at the application's own entry point, outside routing and every middleware, so an unknown path,
+a method nobody handles, a refusal raised by a middleware (429, 403, 413, 415) and a 500 are each logged and
+counted with the status the client received.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from litestar import Litestar
+from litestar.connection import ASGIConnection
+from litestar.types import HTTPScope, Message, Receive, Scope, Send
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+from parley.domain.identity import Hasher
+from parley.http.client import Proxies, resolve
+
+access_log = logging.getLogger("parley.access")
+
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+_LOGGED_PATH = 300
+"""Characters of a path an access-log line keeps: enough to read, never a whole flood's URL."""
+
+
+def printable(text: str, limit: int = _LOGGED_PATH) -> str:
+    """Text safe on one log line of a terminal: controls and other unprintables escaped, length bounded."""
+    shown = "".join(
+        c if c.isprintable() else f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}" for c in text[:limit]
+    )
+    return shown + ("..." if len(text) > limit else "")
+
+
+class Observer:
+    """The access log and the request metrics of one application, in a registry of its own."""
+
+    def __init__(self, *, access_log: bool, proxies: Proxies, metrics_token: str = "") -> None:
+        self.log = access_log
+        self.proxies = proxies
+        self.metrics_token = metrics_token
+        self.hasher: Hasher | None = None
+        """Set once the store is open; until then a client is logged as `-`."""
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.requests = Counter(
+            "parley_requests", "Requests answered, by route and status sent", ("method", "path", "status"),
+            registry=self.registry,
+        )  # fmt: skip
+        self.seconds = Histogram(
+            "parley_request_duration_seconds", "Time to answer, by route", ("method", "path"), registry=self.registry
+        )
+
+    def record(self, scope: HTTPScope, status: int, seconds: float) -> None:
+        """Count one answered request under its route's template (bounded labels), and log it if asked."""
+        method = scope["method"] if scope["method"] in _METHODS else "OTHER"
+        route = scope.get("path_template") if scope.get("route_handler") is not None else None
+        path = route if isinstance(route, str) else "unmatched"
+        self.requests.labels(method, path, str(status)).inc()
+        self.seconds.labels(method, path).observe(seconds)
+        if self.log:
+            access_log.info(
+                '%s "%s %s" %d %.1fms', self._who(scope), printable(scope["method"], 16), printable(scope["path"]),
+                status, seconds * 1000,
+            )  # fmt: skip
+
+    def _who(self, scope: Scope) -> str:
+        """The start of the keyed hash of the client's network: enough to follow one client, never its address."""
+        if self.hasher is None or scope.get("client") is None:
+            return "-"
+        return "client:" + self.hasher.address(resolve(ASGIConnection(scope), self.proxies).network)[:12]
+
+
+class ParleyApp(Litestar):
+    """Litestar with an observer at its entry point."""
+
+    def __init__(self, *, observer: Observer, **config: Any) -> None:
+        super().__init__(**config)
+        self.observer = observer
+
+    async def __call__(self, scope: Any, receive: Receive, send: Send) -> None:  # type: ignore[override]
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500  # what the server answers if the application ends without answering
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await super().__call__(scope, receive, sending)
+        finally:
+            self.observer.record(scope, status, time.perf_counter() - started)
