@@ -80,10 +80,11 @@ def serving() -> Iterator[tuple[str, int, str]]:
 
 
 async def probe(base: str) -> str:
-    """An ordinary client's fresh connection: its answer and how long it took."""
+    """An ordinary client's fresh connection, from another address (127.0.0.2): its answer and how long it took."""
     started = time.monotonic()
     try:
-        async with httpx.AsyncClient(timeout=5.0) as client:
+        transport = httpx.AsyncHTTPTransport(local_address="127.0.0.2")
+        async with httpx.AsyncClient(timeout=5.0, transport=transport) as client:
             status = (await client.get(f"{base}/healthz")).status_code
     except httpx.HTTPError as error:
         return f"{type(error).__name__} after {time.monotonic() - started:.2f} s"
@@ -161,8 +162,9 @@ async def slow(base: str, port: int, pid: int) -> None:
     for _second in range(20):
         await asyncio.sleep(1)
         for _reader, writer in connections:
-            with contextlib.suppress(OSError):
-                writer.write(b"a")
+            if not writer.is_closing() and not writer.transport.is_closing():
+                with contextlib.suppress(OSError):
+                    writer.write(b"a")
     alive, answers = await still_open(connections)
     print(f"    after 20 s at one byte a second, still open: {alive}; answered: {dict(answers)}")
     print(f"    worker: {rss_mib(pid):.0f} MiB; another client: {await probe(base)}")

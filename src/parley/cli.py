@@ -72,23 +72,34 @@ def cli() -> None:
 @database_option
 def serve(host: str | None, port: int | None, workers: int | None, database: str | None) -> None:
     """Start the service; a new database is migrated and loaded with the seed articles first."""
-    import uvicorn
+    from parley.server import ParleyConfig, ServerLimits, serve
 
     settings = settings_from(host=host, port=port, workers=workers, database=database)
     run(settings, lambda store: seed_store(store, settings, only_if_empty=True))
     # Workers build their app from the environment, so hand them the resolved settings that way.
     os.environ.update({"PARLEY_DATABASE": settings.database, "PARLEY_SEEDS": str(settings.seeds_path)})
-    uvicorn.run(
-        "parley.cli:app_from_env",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.processes,
-        proxy_headers=False,  # parley itself decides which proxies to believe (PARLEY_TRUSTED_PROXIES)
-        access_log=False,  # parley writes its own one-line access log
-        server_header=False,
-        log_level="info",
-        timeout_graceful_shutdown=10,
+    limits = ServerLimits(
+        header_timeout=settings.header_timeout,
+        body_timeout=settings.body_timeout,
+        max_connections=settings.max_connections,
+        per_network=settings.connections_per_address,
+        trusted_proxies=settings.trusted_proxies,
+    )
+    serve(
+        ParleyConfig(
+            "parley.cli:app_from_env",
+            limits=limits,
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=settings.processes,
+            timeout_keep_alive=settings.keep_alive_timeout,
+            proxy_headers=False,  # parley itself decides which proxies to believe (PARLEY_TRUSTED_PROXIES)
+            access_log=False,  # parley writes its own one-line access log
+            server_header=False,
+            log_level="info",
+            timeout_graceful_shutdown=10,
+        )
     )
 
 

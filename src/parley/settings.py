@@ -52,6 +52,17 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     """Comments, edits, deletes and flags one network address may send per minute; 0 turns the limit off."""
     reads_per_minute: Annotated[int, msgspec.Meta(ge=0, le=1_000_000)] = 600
     """Public reads one network address may send per minute; 0 turns the limit off."""
+    header_timeout: Annotated[float, msgspec.Meta(gt=0, le=600)] = 10.0
+    """Seconds a connection has to send a request line and headers (from its first byte, or from opening)."""
+    body_timeout: Annotated[float, msgspec.Meta(gt=0, le=3600)] = 30.0
+    """Seconds a request has to send its body once its headers are in."""
+    keep_alive_timeout: Annotated[float, msgspec.Meta(gt=0, le=600)] = 5.0
+    """Seconds an idle keep-alive connection stays open between requests."""
+    max_connections: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)] = 1000
+    """Open connections (and requests in progress) per server process; beyond it new requests get 503."""
+    connections_per_address: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)] = 100
+    """Open connections one client network (an IPv4 address, an IPv6 /64) may hold per server process;
+    PARLEY_TRUSTED_PROXIES are exempt."""
     metrics_token: str = ""
     """The bearer token the monitoring system sends for /metrics; admin tokens are accepted too."""
     debug: bool = False

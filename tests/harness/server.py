@@ -49,10 +49,11 @@ def admin_token(database: Path) -> str:
 class Server:
     """`parley serve --database PATH --port N` started, stopped gracefully or killed with SIGKILL, and restarted."""
 
-    def __init__(self, database: Path, log: Path) -> None:
+    def __init__(self, database: Path, log: Path, env: dict[str, str] | None = None) -> None:
         self.database = database
         self.log = log
         self.port = free_port()
+        self.env = {**ENV, **(env or {})}
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -65,7 +66,7 @@ class Server:
         with self.log.open("ab") as sink:
             self._process = subprocess.Popen(
                 [str(PARLEY), "serve", "--database", str(self.database), "--port", str(self.port)],
-                env={**os.environ, **ENV},
+                env={**os.environ, **self.env},
                 stdout=sink,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # its own process group: the supervisor and every worker it starts
@@ -82,6 +83,14 @@ class Server:
             time.sleep(0.05)
         self.stop()
         raise TimeoutError(f"parley serve did not become ready in {timeout}s; see {self.log}")
+
+    @property
+    def pids(self) -> list[int]:
+        """The server's processes: the supervisor and its workers (or the one process serving alone)."""
+        root = self._require().pid
+        children = Path(f"/proc/{root}/task/{root}/children")
+        found = [int(pid) for pid in children.read_text().split()] if children.exists() else []
+        return [root, *found]
 
     def kill(self) -> None:
         """SIGKILL to every process of the server at once: no shutdown handler, no last flush; what the database
