@@ -40,8 +40,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 def connect(server: Server, source: str = HOST) -> socket.socket:
-    sock = socket.create_connection((HOST, server.port), timeout=5, source_address=(source, 0))
-    return sock
+    return socket.create_connection((HOST, server.port), timeout=5, source_address=(source, 0))
 
 
 def answer(sock: socket.socket, wait: float = 5.0) -> bytes:
