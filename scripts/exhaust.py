@@ -197,7 +197,7 @@ async def counts(base: str, count: int) -> Counter[int]:
     return statuses
 
 
-async def run(name: str) -> None:
+async def run(name: str, count_reads: int) -> None:
     with serving() as (base, pid, path):
         port = int(base.rsplit(":", 1)[1])
         async with httpx.AsyncClient() as client:
@@ -214,19 +214,21 @@ async def run(name: str) -> None:
             statuses = await queries(base, path, 60_000 if name == "query" else 6_000, 3000)
             print(f"    answers: {dict(statuses)}; worker after: {rss_mib(pid):.0f} MiB")
         elif name == "counts":
-            statuses = await counts(base, 300)
+            statuses = await counts(base, count_reads)
             print(f"    answers: {dict(statuses)}; worker after: {rss_mib(pid):.0f} MiB")
 
 
+COUNT_READS = 300
 FLOODS = ("headers", "half-open", "slow", "query", "query-small", "counts")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--only", nargs="*", choices=FLOODS, default=list(FLOODS))
+    parser.add_argument("--count-reads", type=int, default=COUNT_READS, help="count reads in the counts flood")
     args = parser.parse_args()
     for name in args.only:
-        asyncio.run(run(name))
+        asyncio.run(run(name, args.count_reads))
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ from parley.http import (
     fastpath,
     limits,
     ops,
+    query,
 )
 from parley.http.client import ParleyRequest
 from parley.http.counts import CountAnswers
@@ -140,7 +141,8 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Litestar:
         shared=shared,
     )
     counters = limits.stores(throttles, shared=shared)
-    middleware: list[Any] = [throttle.middleware for throttle in throttles]
+    middleware: list[Any] = [query.known_parameters()]
+    middleware += [throttle.middleware for throttle in throttles]
     middleware.append(browsers.same_site_writes(settings.cors_origins))
     middleware.append(bodies.json_bodies)
     middleware.append(fastpath.serving_cached(lambda scope, name: services_of(scope).remembered[name]))

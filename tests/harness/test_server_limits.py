@@ -147,7 +147,7 @@ def test_a_body_that_never_finishes_gets_408(server: Server) -> None:
     with connect(server) as sock:
         sock.sendall(
             b"POST /api/v1/articles/x/comments HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-            b"Content-Length: 1000\r\n\r\n{\"author_name\": "
+            b'Content-Length: 1000\r\n\r\n{"author_name": '
         )
         raw = answer(sock, wait=TIMEOUT * 5)
     assert status(raw) == 408

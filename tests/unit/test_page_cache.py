@@ -1,37 +1,64 @@
-"""The page cache serves an entry only for its version and stays within its byte budget."""
+"""Caches stay within their bounds in entries and in bytes, keys counted; a page is served only for its version."""
 
 from __future__ import annotations
 
+import pytest
+
+from parley.domain.lru import ENTRY_OVERHEAD, Bounded
 from parley.http.pages import PageCache, not_modified
 
 
+def by_length(key: str, value: bytes) -> int:
+    return len(key) + len(value)
+
+
 def test_an_entry_is_served_only_for_the_version_it_was_built_from() -> None:
-    cache = PageCache(max_bytes=100)
-    cache.put("k", 3, b"page")
-    assert cache.get("k", 3) == b"page"
-    assert cache.get("k", 4) is None
+    cache = PageCache(max_bytes=10_000)
+    cache.put(("slug", b"sort=top"), 3, b"page")
+    assert cache.get(("slug", b"sort=top"), 3) == b"page"
+    assert cache.get(("slug", b"sort=top"), 4) is None
+    assert cache.get(("slug", b""), 3) is None
 
 
-def test_the_least_recently_used_entries_go_first_when_the_budget_is_spent() -> None:
-    cache = PageCache(max_bytes=10)
-    cache.put("a", 1, b"aaaa")
-    cache.put("b", 1, b"bbbb")
-    cache.get("a", 1)
-    cache.put("c", 1, b"cccc")
-    assert cache.get("b", 1) is None
-    assert cache.get("a", 1) == b"aaaa"
-    assert cache.get("c", 1) == b"cccc"
+def test_the_least_recently_used_entries_go_first_when_the_bytes_are_spent() -> None:
+    lru: Bounded[str, bytes] = Bounded(max_entries=100, max_bytes=2 * ENTRY_OVERHEAD + 20, size=by_length)
+    lru.put("a", b"aaaa")
+    lru.put("b", b"bbbb")
+    lru.get("a")
+    lru.put("c", b"cccc")
+    assert (lru.get("a"), lru.get("b"), lru.get("c")) == (b"aaaa", None, b"cccc")
 
 
-def test_a_page_larger_than_the_budget_is_not_kept() -> None:
-    cache = PageCache(max_bytes=3)
-    cache.put("big", 1, b"four")
-    assert cache.get("big", 1) is None
+def test_the_entries_bound_holds_however_small_each_entry_is() -> None:
+    lru: Bounded[str, bytes] = Bounded(max_entries=3, max_bytes=10**9, size=by_length)
+    for n in range(10):
+        lru.put(str(n), b"")
+    assert len(lru) == 3
+    assert [lru.get(str(n)) for n in (6, 7, 8, 9)] == [None, b"", b"", b""]
 
 
-def test_if_none_match_accepts_lists_weak_tags_and_star() -> None:
-    assert not_modified('"1.2"', '"0.1", "1.2"')
-    assert not_modified('"1.2"', 'W/"1.2"')
-    assert not_modified('"1.2"', "*")
-    assert not not_modified('"1.2"', '"1.3"')
-    assert not not_modified('"1.2"', None)
+def test_keys_count_toward_the_bytes() -> None:
+    lru: Bounded[str, bytes] = Bounded(max_entries=1000, max_bytes=100_000, size=by_length)
+    for n in range(1000):
+        lru.put(f"{n:06d}" + "k" * 10_000, b"")
+    assert lru.bytes <= 100_000
+    assert len(lru) == 100_000 // (10_006 + ENTRY_OVERHEAD)
+
+
+def test_an_entry_larger_than_the_bound_is_not_kept_and_replacing_one_recounts_it() -> None:
+    lru: Bounded[str, bytes] = Bounded(max_entries=10, max_bytes=ENTRY_OVERHEAD + 10, size=by_length)
+    lru.put("big", b"x" * 20)
+    assert lru.get("big") is None
+    assert lru.bytes == 0
+    lru.put("k", b"12345")
+    lru.put("k", b"1")
+    assert lru.bytes == ENTRY_OVERHEAD + 2
+
+
+@pytest.mark.parametrize(
+    ("tag", "header", "matches"),
+    [('"1.2"', '"0.1", "1.2"', True), ('"1.2"', 'W/"1.2"', True), ('"1.2"', "*", True),
+     ('"1.2"', '"1.3"', False), ('"1.2"', None, False)],
+)  # fmt: skip
+def test_if_none_match_accepts_lists_weak_tags_and_star(tag: str, header: str | None, matches: bool) -> None:
+    assert not_modified(tag, header) is matches

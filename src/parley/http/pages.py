@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from collections.abc import Hashable
-
 import msgspec
 from litestar import Response
 from litestar.status_codes import HTTP_200_OK, HTTP_304_NOT_MODIFIED
 from litestar.types import Scope
 
 from parley.domain import paging
+from parley.domain.lru import Bounded
 from parley.domain.paging import Sort
 from parley.domain.threads import ThreadService
 from parley.http.fastpath import Answer
@@ -21,32 +19,33 @@ _PUBLIC = {"Cache-Control": "no-cache", "Vary": "X-Edit-Token"}
 _PRIVATE = {"Cache-Control": "private, no-store", "Vary": "X-Edit-Token"}
 
 
+PageKey = tuple[str, bytes]
+"""A page by its article's slug and the request's query string of known parameters (`http/query.py`)."""
+
+MAX_PAGES = 10_000
+
+
 class PageCache:
-    """A byte-bounded LRU of encoded pages; an entry is only served for the article version it was built from."""
+    """Encoded pages, least recently used dropped first, bounded in entries and bytes (keys counted); an entry
+    is only served for the article version it was built from."""
 
-    def __init__(self, max_bytes: int) -> None:
-        self._max_bytes = max_bytes
-        self._bytes = 0
-        self._entries: OrderedDict[Hashable, tuple[int, bytes]] = OrderedDict()
+    def __init__(self, max_bytes: int, max_entries: int = MAX_PAGES) -> None:
+        self.entries: Bounded[PageKey, tuple[int, bytes]] = Bounded(
+            max_entries=max_entries, max_bytes=max_bytes, size=_page_size
+        )
 
-    def get(self, key: Hashable, version: int) -> bytes | None:
-        entry = self._entries.get(key)
+    def get(self, key: PageKey, version: int) -> bytes | None:
+        entry = self.entries.get(key)
         if entry is None or entry[0] != version:
             return None
-        self._entries.move_to_end(key)
         return entry[1]
 
-    def put(self, key: Hashable, version: int, body: bytes) -> None:
-        if len(body) > self._max_bytes:
-            return
-        old = self._entries.pop(key, None)
-        if old is not None:
-            self._bytes -= len(old[1])
-        self._entries[key] = (version, body)
-        self._bytes += len(body)
-        while self._bytes > self._max_bytes:
-            _, (_, evicted) = self._entries.popitem(last=False)
-            self._bytes -= len(evicted)
+    def put(self, key: PageKey, version: int, body: bytes) -> None:
+        self.entries.put(key, (version, body))
+
+
+def _page_size(key: PageKey, entry: tuple[int, bytes]) -> int:
+    return len(key[0]) + len(key[1]) + len(entry[1])
 
 
 def etag(article_id: int, version: int) -> str:
@@ -64,16 +63,12 @@ def _response(body: bytes, status: int, headers: dict[str, str]) -> Response[byt
     return Response(body, status_code=status, media_type="application/json", headers=headers)
 
 
-PageKey = tuple[str, bytes]
-"""A page by its article's slug and the request's query string, exactly as sent."""
-
-
 class ThreadPages:
     """Thread pages as readers fetch them: encoded once per article version, then served from memory."""
 
     def __init__(self, threads: ThreadService, cache: PageCache) -> None:
         self._threads = threads
-        self._cache = cache
+        self.cache = cache
 
     async def read(
         self,
@@ -100,11 +95,11 @@ class ThreadPages:
         if not_modified(tag, if_none_match):
             return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers={"ETag": tag, **_PUBLIC})
         key = (slug, query)
-        body = self._cache.get(key, version)
+        body = self.cache.get(key, version)
         if body is None:
             page, version = await self._threads.page(slug, sort=sort, cursor=cursor, limit=limit, budget=budget)
             body = _ENCODER.encode(page)
-            self._cache.put(key, version, body)
+            self.cache.put(key, version, body)
             tag = etag(article_id, version)
         return _response(body, HTTP_200_OK, {"ETag": tag, **_PUBLIC})
 
@@ -125,7 +120,7 @@ class ThreadPages:
         if found is None:
             return None
         article_id, version = found
-        body = self._cache.get((slug, scope["query_string"]), version)
+        body = self.cache.get((slug, scope["query_string"]), version)
         if body is None:
             return None  # a query not answered at this version may be invalid: the handler reads it first
         tag = etag(article_id, version)

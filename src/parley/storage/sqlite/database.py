@@ -130,6 +130,12 @@ class SqliteStore:
         await conn.execute(f"PRAGMA synchronous = {self._synchronous}")
         return conn
 
+    @property
+    def glance(self) -> Glance:
+        """The remembered cheap reads (article versions, counts), bounded in entries and bytes."""
+        assert self._glance is not None, "store not opened"
+        return self._glance
+
     def writing(self) -> AbstractAsyncContextManager[SqliteTx]:
         """A unit of work on the one writer (BEGIN IMMEDIATE, group commit); it returns after COMMIT."""
         assert self._units is not None, "store not opened"

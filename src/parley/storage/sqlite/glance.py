@@ -13,17 +13,28 @@ from datetime import datetime
 
 import msgspec
 
+from parley.domain.lru import Bounded
 from parley.domain.records import stamp
 
-_MEMORY_LIMIT = 100_000  # remembered answers; unknown slugs asked for by anyone must not grow this forever
+# Remembered answers: slugs anyone may ask for, known or made up, so bounded in entries and in bytes.
+_MAX_ENTRIES = 20_000
+_MAX_BYTES = 8 * 1024 * 1024
+
+
+def _size(slug: str, _answer: object) -> int:
+    return len(slug) + 64
 
 
 class Glance:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
         self._seen = -1
-        self._versions: dict[str, tuple[int, int, str]] = {}
-        self._counts: dict[str, tuple[int, str] | None] = {}
+        self.versions: Bounded[str, tuple[int, int, str]] = Bounded(
+            max_entries=_MAX_ENTRIES, max_bytes=_MAX_BYTES, size=_size
+        )
+        self.counts: Bounded[str, tuple[int, str] | None] = Bounded(
+            max_entries=_MAX_ENTRIES, max_bytes=_MAX_BYTES, size=_size
+        )
 
     def change_counter(self) -> int:
         """SQLite's data_version: it changes when any other connection commits (this one only reads)."""
@@ -32,21 +43,22 @@ class Glance:
     def _fresh(self) -> None:
         """Forget everything remembered if anyone committed since the last look."""
         seen = self.change_counter()
-        if seen != self._seen or len(self._versions) + len(self._counts) > _MEMORY_LIMIT:
+        if seen != self._seen:
             self._seen = seen
-            self._versions.clear()
-            self._counts.clear()
+            self.versions.clear()
+            self.counts.clear()
 
     _VERSION = "SELECT id, version, published_at FROM articles WHERE slug = :slug"
 
     def article_version(self, slug: str, now: datetime) -> tuple[int, int] | None:
         self._fresh()
-        found = self._versions.get(slug)
+        found = self.versions.get(slug)
         if found is None:
             row = self._conn.execute(self._VERSION, {"slug": slug}).fetchone()
             if row is None:
                 return None
-            found = self._versions[slug] = (int(row[0]), int(row[1]), str(row[2]))
+            found = (int(row[0]), int(row[1]), str(row[2]))
+            self.versions.put(slug, found)
         article_id, version, published_at = found
         # Publication comes with time, not with a commit: compared on every look.
         return (article_id, version) if published_at <= stamp(now) else None
@@ -57,14 +69,23 @@ class Glance:
 
     def comment_counts(self, slugs: Sequence[str], now: datetime) -> dict[str, int]:
         self._fresh()
-        missing = [slug for slug in slugs if slug not in self._counts]
+        known: dict[str, tuple[int, str] | None] = {}
+        missing = []
+        for slug in slugs:
+            if slug in self.counts:
+                known[slug] = self.counts.get(slug)
+            else:
+                missing.append(slug)
         if missing:
-            self._counts.update(dict.fromkeys(missing))
+            found: dict[str, tuple[int, str] | None] = dict.fromkeys(missing)
             encoded = msgspec.json.encode(missing).decode()
             for slug, count, published_at in self._conn.execute(self._COUNTS, {"slugs": encoded}):
-                self._counts[slug] = (int(count), str(published_at))
+                found[slug] = (int(count), str(published_at))
+            for slug, answer in found.items():
+                self.counts.put(slug, answer)
+            known.update(found)
         moment = stamp(now)
-        return {slug: found[0] for slug in slugs if (found := self._counts[slug]) is not None and found[1] <= moment}
+        return {slug: answer[0] for slug in slugs if (answer := known.get(slug)) is not None and answer[1] <= moment}
 
     def close(self) -> None:
         self._conn.close()
