@@ -177,18 +177,18 @@ async def idempotency(site: Site) -> str:
     slug = await site.article("idempotency")
     body = {"author_name": "Fay", "body": "Posted once, retried."}
     key = {"Idempotency-Key": "retry-key-1"}
-    await site.post(slug, "198.51.100.5", body, **key)
+    first = (await site.post(slug, "198.51.100.5", body, **key)).json()
     replay = await site.post(slug, "203.0.113.5", body, **key)
     token = replay.json().get("edit_token")
-    deleted = None
-    if token:
-        deleted = await site.client.delete(
-            f"/api/v1/comments/{replay.json()['comment']['id']}",
-            headers={"X-Edit-Token": token, "X-Forwarded-For": "203.0.113.5"},
-        )
+    same = replay.json().get("comment", {}).get("id") == first["comment"]["id"]
+    deleted = await site.client.delete(
+        f"/api/v1/comments/{first['comment']['id']}",
+        headers={"X-Edit-Token": token or "", "X-Forwarded-For": "203.0.113.5"},
+    )
     return (
-        f"same key and body from another address: {replay.status_code}, edit token handed out: {bool(token)}, "
-        f"DELETE with it: {None if deleted is None else deleted.status_code}"
+        f"same key and body from another address: {replay.status_code}, the author's comment replayed: {same}, "
+        f"its edit token handed out: {token == first['edit_token']}, DELETE of the author's comment: "
+        f"{deleted.status_code}"
     )
 
 
@@ -198,7 +198,7 @@ async def forwarded_lines(site: Site) -> str:
     for n in range(14):
         headers = [("X-Forwarded-For", f"192.0.2.{n + 1}"), ("X-Forwarded-For", "203.0.113.6")]
         answer = await site.client.post(
-            f"/api/v1/articles/{slug}/comments", json={"author_name": "Gus", "body": f"Line {n}."}, headers=headers
+            f"/api/v1/articles/{slug}/comments", json={"author_name": f"Gus {n}", "body": f"Line {n}."}, headers=headers
         )
         statuses[answer.status_code] += 1
     await site.ban(address="203.0.113.7")
