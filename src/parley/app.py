@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -69,7 +69,9 @@ WIRE = wire_types(CONTROLLERS)
 class Services:
     """The services, built once the store is open; controllers receive them as named dependencies."""
 
-    def __init__(self, store: Store, hasher: Hasher, clock: Clock, *, page_cache_bytes: int) -> None:
+    def __init__(
+        self, store: Store, hasher: Hasher, clock: Clock, *, page_cache_bytes: int, built: Callable[[str], None]
+    ) -> None:
         self.store = store
         self.hasher = hasher
         self.articles = ArticleService(store, clock)
@@ -78,8 +80,8 @@ class Services:
         self.moderation = ModerationService(store, clock)
         self.tokens = TokenService(store, clock)
         self.bans = BanService(store, hasher, clock)
-        self.thread_pages = ThreadPages(self.threads, PageCache(page_cache_bytes))
-        self.count_answers = CountAnswers(self.threads)
+        self.thread_pages = ThreadPages(self.threads, PageCache(page_cache_bytes), built=lambda: built("thread"))
+        self.count_answers = CountAnswers(self.threads, built=lambda: built("counts"))
         self.remembered: dict[str, Remembers] = {"pages": self.thread_pages, "counts": self.count_answers}
 
 
@@ -98,7 +100,12 @@ async def hashing_key(store: Store, settings: Settings) -> bytes:
 def create_app(settings: Settings, *, clock: Clock = utcnow) -> Litestar:
     """The parley application for these settings; nothing is opened until it starts."""
     proxies = client.proxies(settings.trusted_proxies, settings.proxy_header)
-    observer = Observer(access_log=settings.access_log, proxies=proxies, metrics_token=settings.metrics_token)
+    observer = Observer(
+        access_log=settings.access_log,
+        proxies=proxies,
+        metrics_token=settings.metrics_token,
+        shared_dir=settings.metrics_dir,
+    )
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -106,7 +113,9 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Litestar:
         try:
             key = await hashing_key(store, settings)
             hasher = Hasher(key)
-            app.state.services = Services(store, hasher, clock, page_cache_bytes=settings.page_cache_bytes)
+            app.state.services = Services(
+                store, hasher, clock, page_cache_bytes=settings.page_cache_bytes, built=observer.built
+            )
             observer.hasher = hasher
             yield
         finally:

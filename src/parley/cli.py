@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import sqlite3
 import sys
+import tempfile
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -85,22 +87,31 @@ def serve(host: str | None, port: int | None, workers: int | None, database: str
         per_network=settings.connections_per_address,
         trusted_proxies=settings.trusted_proxies,
     )
-    serve(
-        ParleyConfig(
-            "parley.cli:app_from_env",
-            limits=limits,
-            factory=True,
-            host=settings.host,
-            port=settings.port,
-            workers=settings.processes,
-            timeout_keep_alive=settings.keep_alive_timeout,
-            proxy_headers=False,  # parley itself decides which proxies to believe (PARLEY_TRUSTED_PROXIES)
-            access_log=False,  # parley writes its own one-line access log
-            server_header=False,
-            log_level="info",
-            timeout_graceful_shutdown=10,
-        )
+    config = ParleyConfig(
+        "parley.cli:app_from_env",
+        limits=limits,
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.processes,
+        timeout_keep_alive=settings.keep_alive_timeout,
+        proxy_headers=False,  # parley itself decides which proxies to believe (PARLEY_TRUSTED_PROXIES)
+        access_log=False,  # parley writes its own one-line access log
+        server_header=False,
+        log_level="info",
+        timeout_graceful_shutdown=10,
     )
+    if settings.processes == 1:
+        serve(config)
+        return
+    # Each worker keeps its metrics in files of one fresh folder, and /metrics sums them: prometheus-client
+    # reads PROMETHEUS_MULTIPROC_DIR when a worker process imports it.
+    figures = tempfile.mkdtemp(prefix="parley-metrics-")
+    os.environ.update({"PARLEY_METRICS_DIR": figures, "PROMETHEUS_MULTIPROC_DIR": figures})
+    try:
+        serve(config)
+    finally:
+        shutil.rmtree(figures, ignore_errors=True)
 
 
 def app_from_env() -> Litestar:

@@ -64,6 +64,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     """Open connections one client network (an IPv4 address, an IPv6 /64) may hold per server process;
     PARLEY_TRUSTED_PROXIES are exempt."""
     metrics_token: str = ""
+    metrics_dir: str = ""
+    """Set by `parley serve` for its workers: the folder where each keeps its figures for /metrics to sum."""
     """The bearer token the monitoring system sends for /metrics; admin tokens are accepted too."""
     debug: bool = False
     access_log: bool = True

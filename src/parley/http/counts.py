@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import msgspec
 from litestar.types import Scope
@@ -19,8 +19,16 @@ class CountAnswers:
     """The latest answers to count queries (by their query string of known parameters), least recently asked
     dropped first, bounded in entries and bytes, valid while nothing commits."""
 
-    def __init__(self, threads: ThreadService, *, max_entries: int = 1024, max_bytes: int = 4 * 1024 * 1024) -> None:
+    def __init__(
+        self,
+        threads: ThreadService,
+        *,
+        max_entries: int = 1024,
+        max_bytes: int = 4 * 1024 * 1024,
+        built: Callable[[], None] = lambda: None,
+    ) -> None:
         self._threads = threads
+        self._built = built
         self.answers: Bounded[bytes, tuple[int, bytes]] = Bounded(
             max_entries=max_entries, max_bytes=max_bytes, size=lambda query, answer: len(query) + len(answer[1])
         )
@@ -29,6 +37,7 @@ class CountAnswers:
         # The counter is read before the counts: a commit in between makes this answer stale, never wrong.
         seen = await self._threads.changes()
         body = _ENCODER.encode(Counts(await self._threads.counts(slugs)))
+        self._built()
         self.answers.put(query, (seen, body))
         return body
 

@@ -14,7 +14,8 @@ from typing import Any
 from litestar import Litestar
 from litestar.connection import ASGIConnection
 from litestar.types import HTTPScope, Message, Receive, Scope, Send
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
 
 from parley.domain.identity import Hasher
 from parley.http.client import Proxies, resolve
@@ -37,10 +38,13 @@ def printable(text: str, limit: int = _LOGGED_PATH) -> str:
 class Observer:
     """The access log and the request metrics of one application, in a registry of its own."""
 
-    def __init__(self, *, access_log: bool, proxies: Proxies, metrics_token: str = "") -> None:
+    def __init__(self, *, access_log: bool, proxies: Proxies, metrics_token: str = "", shared_dir: str = "") -> None:
         self.log = access_log
         self.proxies = proxies
         self.metrics_token = metrics_token
+        self.shared_dir = shared_dir
+        """Where every server process of one `parley serve` keeps its figures (prometheus-client's multiprocess
+        mode); empty for a server of one process."""
         self.hasher: Hasher | None = None
         """Set once the store is open; until then a client is logged as `-`."""
         self.registry = CollectorRegistry(auto_describe=True)
@@ -51,6 +55,22 @@ class Observer:
         self.seconds = Histogram(
             "parley_request_duration_seconds", "Time to answer, by route", ("method", "path"), registry=self.registry
         )
+        self.builds = Counter(
+            "parley_answer_builds", "Remembered answers built from the database, by kind", ("kind",),
+            registry=self.registry,
+        )  # fmt: skip
+
+    def built(self, kind: str) -> None:
+        """One remembered answer of this kind was built from the database (a cache miss or a refresh)."""
+        self.builds.labels(kind).inc()
+
+    def exposition(self) -> bytes:
+        """The figures in Prometheus' text format: summed over every server process when there are several."""
+        if not self.shared_dir:
+            return generate_latest(self.registry)
+        every = CollectorRegistry()
+        MultiProcessCollector(every, path=self.shared_dir)  # type: ignore[no-untyped-call]
+        return generate_latest(every)
 
     def record(self, scope: HTTPScope, status: int, seconds: float) -> None:
         """Count one answered request under its route's template (bounded labels), and log it if asked."""

@@ -7,7 +7,7 @@ from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException
 from litestar.params import SkipValidation
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from parley.domain.ports import Store
 from parley.http.errors import problems
@@ -44,8 +44,9 @@ class MetricsController(Controller):
 
     @get("/metrics", media_type="text/plain", summary="Metrics", responses=problems(401, 403))
     async def metrics(self, observer: NamedDependency[Observer]) -> Response[bytes]:
-        """Requests answered (by route and status sent) and their durations, in the Prometheus text format.
+        """Requests answered (by route and status sent), their durations and the answers built, over every server
+        process, in the Prometheus text format.
 
         Needs `Authorization: Bearer` with PARLEY_METRICS_TOKEN or an admin token: the counts show moderators'
         activity hour by hour."""
-        return Response(generate_latest(observer.registry), media_type=CONTENT_TYPE_LATEST)
+        return Response(observer.exposition(), media_type=CONTENT_TYPE_LATEST)

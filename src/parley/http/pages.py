@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import msgspec
 from litestar import Response
 from litestar.status_codes import HTTP_200_OK, HTTP_304_NOT_MODIFIED
@@ -66,9 +68,10 @@ def _response(body: bytes, status: int, headers: dict[str, str]) -> Response[byt
 class ThreadPages:
     """Thread pages as readers fetch them: encoded once per article version, then served from memory."""
 
-    def __init__(self, threads: ThreadService, cache: PageCache) -> None:
+    def __init__(self, threads: ThreadService, cache: PageCache, *, built: Callable[[], None] = lambda: None) -> None:
         self._threads = threads
         self.cache = cache
+        self._built = built
 
     async def read(
         self,
@@ -98,6 +101,7 @@ class ThreadPages:
         body = self.cache.get(key, version)
         if body is None:
             page, version = await self._threads.page(slug, sort=sort, cursor=cursor, limit=limit, budget=budget)
+            self._built()
             body = _ENCODER.encode(page)
             self.cache.put(key, version, body)
             tag = etag(article_id, version)
