@@ -131,6 +131,8 @@ DATASETS = {
     "t5000": (["--shape", "t5000"], True),
     "counts": (["--shape", "counts"], True),
     "queue": (["--shape", "queue"], False),
+    # bench-t200 and 119 more articles of about 100 comments each: a site whose readers spread out.
+    "live": (["--shape", "scale", "--comments", "12000", "--articles", "120"], False),
 }
 
 

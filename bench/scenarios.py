@@ -22,6 +22,8 @@ Row = dict[str, Any]
 ISSO = BENCH / "isso"
 T200 = "bench-t200"
 COUNT_SLUGS = [f"bench-count-{i}" for i in range(1, 51)]
+METRICS_TOKEN = "bench-metrics"  # noqa: S105 (a local benchmark's own token)
+LIVE_ARTICLES = 120
 
 
 def isso_uri(slug: str) -> str:
@@ -51,7 +53,9 @@ class Context:
         env = {key: value for key, value in os.environ.items() if not key.startswith("PARLEY_")}
         # One load generator on one address is not the public: per-address limits would measure the limiter.
         limits = {"PARLEY_WRITES_PER_MINUTE": "0", "PARLEY_READS_PER_MINUTE": "0"}
-        return {**env, "PARLEY_ACCESS_LOG": "false", **limits, **extra}
+        # wrk opens all its connections from one address; the benchmark is not a flood from one network.
+        limits["PARLEY_CONNECTIONS_PER_ADDRESS"] = "100000"
+        return {**env, "PARLEY_ACCESS_LOG": "false", "PARLEY_METRICS_TOKEN": METRICS_TOKEN, **limits, **extra}
 
     def parley(self, database: Path, *, synchronous: str = "FULL") -> Server:
         """parley the production way: `parley serve` (uvicorn), or the same app under --server granian."""
@@ -418,6 +422,101 @@ def profile(ctx: Context, server: Server, path: str) -> None:
     wait_idle(server)
 
 
+def builds(server: Server) -> float:
+    """Answers the server's processes have built from the database so far (parley_answer_builds_total)."""
+    headers = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+    request = urllib.request.Request(server.url("/metrics"), headers=headers)  # noqa: S310
+    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 (127.0.0.1 only)
+        text = response.read().decode()
+    rows = [line for line in text.splitlines() if line.startswith("parley_answer_builds_total")]
+    return sum(float(line.rsplit(" ", 1)[1]) for line in rows)
+
+
+@dataclass
+class LiveRun:
+    """One read load while a writer posts at a steady rate: what the readers got, the writes, the rebuilds."""
+
+    load: Load
+    writes_per_second: float
+    builds_per_second_per_worker: float
+
+
+def live_run(ctx: Context, *, path: str, conns: int, rate: float, targets: list[str], own_share: float = 0.0,
+             script: Path | None = None) -> LiveRun:  # fmt: skip
+    """A fresh copy of the live data, one server, an optional writer at `rate` comments a second, one wrk run."""
+    database = ctx.args.data / "parley-live-run.db"
+    copy_database(ctx.dataset("live")["parley"], database)
+    server = ctx.parley(database)
+    env: dict[str, str] = {}
+    if script is not None:
+        env = {"SLUGS_FILE": str(ctx.logs / "live-slugs.txt"), "OWN_SHARE": str(own_share)}
+        if own_share:
+            tokens = ctx.logs / "live-tokens.txt"
+            subprocess.run(
+                [str(ctx.venv / "bin" / "python"), str(BENCH / "writer.py"), "--kind", "parley", "--port",
+                 str(server.port), "--target", T200, "--targets", ",".join(targets), "--concurrency", "4",
+                 "--duration", "3", "--rate", "100", "--seed", "11", "--tokens-out", str(tokens)],
+                capture_output=True, text=True, check=True,
+            )  # fmt: skip
+            env["TOKENS_FILE"] = str(tokens)
+    writer = None
+    if rate:
+        writer = subprocess.Popen(
+            [str(ctx.venv / "bin" / "python"), str(BENCH / "writer.py"), "--kind", "parley", "--port",
+             str(server.port), "--target", T200, "--targets", ",".join(targets), "--concurrency", "8",
+             "--duration", str(ctx.args.duration + 2), "--rate", str(rate), "--parents", "1-200"],
+            stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        time.sleep(1)  # the stream of comments is under way before the readers come
+    before = builds(server)
+    started = time.monotonic()
+    load = ctx.load(server, path, conns, settle=False, script=script, env=env)
+    built = builds(server) - before
+    seconds = time.monotonic() - started
+    written = 0.0
+    if writer is not None:
+        out, _ = writer.communicate(timeout=ctx.args.duration + 60)
+        written = json.loads(out)["writes_per_second"]
+    ctx.stop(server)
+    return LiveRun(load, written, round(built / seconds / ctx.args.workers, 1))
+
+
+def live_row(scenario: str, conns: int, run: LiveRun, base: LiveRun) -> Row:
+    ratio = run.load.rps / base.load.rps if base.load.rps else 0.0
+    return {"table": "live", "scenario": scenario, "conns": conns, "parley": figures(run.load),
+            "writes_per_second": run.writes_per_second, "ratio": round(ratio, 2),
+            "builds_per_second_per_worker": run.builds_per_second_per_worker}  # fmt: skip
+
+
+def live(ctx: Context) -> list[Row]:
+    """Reads while comments land, as on a breaking-news day.
+
+    (a) the T200 thread (one page of limit=100) read by 16 and 64 clients while it receives 10 and 50 new
+    comments a second; (b) reads spread over 120 articles and every sort while 50 comments a second land on
+    random ones of them; (c) the same with one read in ten made by a comment's author (X-Edit-Token). Each
+    against the same load with no writes, measured in the same run; every run on a fresh copy of the data.
+    """
+    slugs = [T200] + [f"bench-count-{i}" for i in range(1, LIVE_ARTICLES)]
+    ctx.logs.mkdir(parents=True, exist_ok=True)
+    (ctx.logs / "live-slugs.txt").write_text("".join(f"{slug}\n" for slug in slugs))
+    rows = []
+    hot = f"/api/v1/articles/{T200}/comments?limit=100"
+    for conns in (16, 64):
+        base = live_run(ctx, path=hot, conns=conns, rate=0, targets=[])
+        rows.append(live_row("T200, no new comments", conns, base, base))
+        for rate in (10, 50):
+            run = live_run(ctx, path=hot, conns=conns, rate=rate, targets=[])
+            rows.append(live_row(f"T200, {rate} new comments/s", conns, run, base))
+    spread = BENCH / "wrk" / "spread.lua"
+    first = f"/api/v1/articles/{T200}/comments"
+    for own, label in ((0.0, "120 articles, every sort"), (0.1, "120 articles, every sort, 1 in 10 the author's own")):
+        base = live_run(ctx, path=first, conns=64, rate=0, targets=slugs, own_share=own, script=spread)
+        rows.append(live_row(f"{label}, no new comments", 64, base, base))
+        run = live_run(ctx, path=first, conns=64, rate=50, targets=slugs, own_share=own, script=spread)
+        rows.append(live_row(f"{label}, 50 new comments/s on random ones", 64, run, base))
+    return rows
+
+
 SCENARIOS: dict[str, Callable[[Context], list[Row]]] = {
     "t200": t200,
     "ceiling": ceiling,
@@ -426,4 +525,5 @@ SCENARIOS: dict[str, Callable[[Context], list[Row]]] = {
     "queue": queue,
     "writes": writes,
     "scale": scale,
+    "live": live,
 }

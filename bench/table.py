@@ -103,6 +103,20 @@ def render(info: dict[str, Any], rows: list[dict[str, Any]]) -> str:
             ratio = f"{row['large'] / row['small']:.2f}" if row["small"] else "—"
             lines.append(f"| {row['figure']} | {_num(row['small'], 1)} | {_num(row['large'], 1)} | {ratio} |")
         lines.append("")
+    live = [row for row in rows if row["table"] == "live"]
+    if live:
+        lines += [
+            "Live site (parley only): reads while new comments land, against the same reads with none, in this run",
+            "",
+            "| scenario | c | reads/s | p50 ms | p99 ms | peak MiB | ratio to no writes | writes/s "
+            "| builds/s per worker |",
+            "|---|--:|--:|--:|--:|--:|--:|--:|--:|",
+        ]
+        for row in live:
+            cells = [row["scenario"], str(row["conns"]), *_cells(row["parley"]), f"{row['ratio']:.2f}",
+                     _num(row["writes_per_second"], 1), _num(row["builds_per_second_per_worker"], 1)]  # fmt: skip
+            lines.append("| " + " | ".join(cells) + " |")
+        lines.append("")
     lines.append(
         "(n=N): only N answers came back within the run; wrk counts no request still waiting at the end, so such "
         "latencies are lower bounds.  "

@@ -2,6 +2,7 @@
 """Sustained comment POSTs that count exactly: stop issuing at the deadline, then wait for every reply.
 
     writer.py --kind parley|isso --port P --target SLUG --concurrency 16 --duration 15 [--parents 1-200]
+              [--rate R] [--targets SLUG,SLUG,...] [--tokens-out FILE]
 
 Standard library only (uses uvloop when it is installed). Each of --concurrency workers keeps one
 HTTP/1.1 connection (reopened when the server closes it, as gunicorn's sync workers do after every
@@ -9,6 +10,11 @@ answer) and sends the next request only after the previous answer. A request tha
 is counted as an error and not retried. Prints one JSON object: answers by status, errors, writes/s
 (2xx answers / seconds from the first request to the last answer), latency percentiles, and the
 client's own CPU use, so a run can show the client was not the bottleneck.
+
+With --rate, the n-th request is not sent before n / rate seconds from the start: a steady stream of new
+comments, as on a live site. With --targets, each comment goes to one of those articles at random (a reply
+only to the --target thread). With --tokens-out, each created comment's article and edit token is written
+there, a line each, for readers who look at the thread as its author.
 
 Both servers get the same sequence of comments (same --seed): Markdown bodies from populate.py's
 generator with a serial number (no two alike, so parley's duplicate rule never fires), a distinct
@@ -73,6 +79,10 @@ class Connection:
         self.writer: asyncio.StreamWriter | None = None
 
     async def post(self, path: str, body: bytes) -> int:
+        return (await self.exchange(path, body))[0]
+
+    async def exchange(self, path: str, body: bytes) -> tuple[int, bytes]:
+        """POST, and the status and body of the answer."""
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
         assert self.reader is not None
@@ -89,18 +99,19 @@ class Connection:
         while (line := await self.reader.readline()) not in (b"\r\n", b"\n", b""):
             name, _, value = line.decode("latin-1").partition(":")
             headers[name.strip().lower()] = value.strip().lower()
+        answer = b""
         if "content-length" in headers:
-            await self.reader.readexactly(int(headers["content-length"]))
+            answer = await self.reader.readexactly(int(headers["content-length"]))
         elif headers.get("transfer-encoding") == "chunked":
             while size := int((await self.reader.readline()).split(b";")[0], 16):
-                await self.reader.readexactly(size + 2)
+                answer += (await self.reader.readexactly(size + 2))[:-2]
             await self.reader.readline()
         else:
-            await self.reader.read()
+            answer = await self.reader.read()
             headers["connection"] = "close"
         if headers.get("connection") == "close":
             await self.close()
-        return status
+        return status, answer
 
     async def close(self) -> None:
         if self.writer is not None:
@@ -112,10 +123,18 @@ class Connection:
 
 async def run(args: argparse.Namespace) -> dict[str, object]:
     comments = Comments(args.seed, parse_ids(args.parents))
-    if args.kind == "parley":
-        path = f"/api/v1/articles/{quote(args.target, safe='')}/comments"
-    else:
-        path = f"/new?uri={quote(args.target, safe='')}"
+    targets = [slug for slug in args.targets.split(",") if slug] if args.targets else []
+    rng = random.Random(args.seed)
+    tokens: list[str] = []
+
+    def path_for(comment: dict[str, object]) -> tuple[str, str]:
+        slug = args.target
+        if targets and "parent_id" not in comment:
+            slug = rng.choice(targets)
+        if args.kind == "parley":
+            return slug, f"/api/v1/articles/{quote(slug, safe='')}/comments"
+        return slug, f"/new?uri={quote(slug, safe='')}"
+
     serial = iter(range(10**9))
     statuses: dict[int, int] = {}
     errors: dict[str, int] = {}
@@ -129,11 +148,18 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
         conn = Connection(args.port)
         while time.perf_counter() < deadline:
             n = next(serial)
+            if args.rate > 0 and (wait := start + n / args.rate - time.perf_counter()) > 0:
+                await asyncio.sleep(wait)
+                if time.perf_counter() >= deadline:
+                    break
             comment = comments.parley(n) if args.kind == "parley" else comments.isso(n)
+            if targets and args.kind == "parley" and rng.random() < 0.8:
+                comment.pop("parent_id", None)  # replies stay on the --target thread, where their parents are
+            slug, path = path_for(comment)
             body = json.dumps(comment).encode()
             sent = time.perf_counter()
             try:
-                status = await conn.post(path, body)
+                status, answer = await conn.exchange(path, body)
             except (OSError, ValueError, IndexError, asyncio.IncompleteReadError) as error:
                 errors[type(error).__name__] = errors.get(type(error).__name__, 0) + 1
                 await conn.close()
@@ -141,6 +167,8 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
             last_answer = time.perf_counter()
             latencies.append(last_answer - sent)
             statuses[status] = statuses.get(status, 0) + 1
+            if args.tokens_out and status == 201:
+                tokens.append(f"{slug}\t{json.loads(answer)['edit_token']}")
         await conn.close()
 
     await asyncio.gather(*(worker() for _ in range(args.concurrency)))
@@ -158,6 +186,7 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
         "p50_ms": round(1000 * percentile(latencies, 0.50), 2),
         "p99_ms": round(1000 * percentile(latencies, 0.99), 2),
         "client_cpu_percent": round(100 * (usage.ru_utime + usage.ru_stime) / (time.perf_counter() - start), 1),
+        "tokens": tokens,
     }
 
 
@@ -183,6 +212,9 @@ def main() -> None:
     ap.add_argument("--duration", type=float, default=15.0)
     ap.add_argument("--parents", default="", help="comment ids replies may go to, e.g. 1-200")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--rate", type=float, default=0.0, help="requests per second at most (0: as fast as answered)")
+    ap.add_argument("--targets", default="", help="comma-separated articles new comments go to, at random")
+    ap.add_argument("--tokens-out", default="", help="write each created comment's article and edit token here")
     args = ap.parse_args()
     try:
         import uvloop  # (optional: the client must not be the bottleneck)
@@ -190,6 +222,9 @@ def main() -> None:
         result = asyncio.run(run(args))
     else:
         result = uvloop.run(run(args))
+    tokens = result.pop("tokens")
+    if args.tokens_out:
+        Path(args.tokens_out).write_text("".join(f"{line}\n" for line in tokens))  # type: ignore[attr-defined]
     json.dump(result, sys.stdout)
     sys.stdout.write("\n")
 
