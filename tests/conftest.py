@@ -37,8 +37,15 @@ def clock() -> Clock:
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """Per-address limits are off here: they count in wall-clock minutes, which the test clock cannot move.
-    tests/http/test_rate_limits.py switches them on."""
-    return Settings(database=str(tmp_path / "parley.db"), access_log=False, writes_per_minute=0, reads_per_minute=0)
+    tests/http/test_rate_limits.py switches them on. Remembered answers are never served stale here, so a test
+    reads what it just wrote; tests/http/test_remembered_answers.py drives staleness with a clock of its own."""
+    return Settings(
+        database=str(tmp_path / "parley.db"),
+        access_log=False,
+        writes_per_minute=0,
+        reads_per_minute=0,
+        stale_seconds=0,
+    )
 
 
 @pytest.fixture

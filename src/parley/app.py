@@ -32,18 +32,18 @@ from parley.http import (
     comments,
     docs,
     errors,
-    fastpath,
     limits,
     ops,
     query,
 )
+from parley.http.cache import fastpath
+from parley.http.cache.counts import CountAnswers
+from parley.http.cache.fastpath import Remembers
+from parley.http.cache.pages import ThreadPages
 from parley.http.client import ParleyRequest
-from parley.http.counts import CountAnswers
-from parley.http.fastpath import Remembers
 from parley.http.guards import COMPONENTS, provide_moderator
 from parley.http.observe import Observer, ParleyApp
 from parley.http.openapi import ExactOpenAPIConfig, wire_types
-from parley.http.pages import PageCache, ThreadPages
 from parley.settings import Settings
 from parley.storage.sqlite.database import SqliteStore
 
@@ -70,7 +70,14 @@ class Services:
     """The services, built once the store is open; controllers receive them as named dependencies."""
 
     def __init__(
-        self, store: Store, hasher: Hasher, clock: Clock, *, page_cache_bytes: int, built: Callable[[str], None]
+        self,
+        store: Store,
+        hasher: Hasher,
+        clock: Clock,
+        *,
+        page_cache_bytes: int,
+        stale_seconds: float,
+        built: Callable[[str], None],
     ) -> None:
         self.store = store
         self.hasher = hasher
@@ -80,8 +87,10 @@ class Services:
         self.moderation = ModerationService(store, clock)
         self.tokens = TokenService(store, clock)
         self.bans = BanService(store, hasher, clock)
-        self.thread_pages = ThreadPages(self.threads, PageCache(page_cache_bytes), built=lambda: built("thread"))
-        self.count_answers = CountAnswers(self.threads, built=lambda: built("counts"))
+        self.thread_pages = ThreadPages(
+            self.threads, max_bytes=page_cache_bytes, stale_for=stale_seconds, built=lambda: built("thread")
+        )
+        self.count_answers = CountAnswers(self.threads, stale_for=stale_seconds, built=lambda: built("counts"))
         self.remembered: dict[str, Remembers] = {"pages": self.thread_pages, "counts": self.count_answers}
 
 
@@ -114,7 +123,12 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Litestar:
             key = await hashing_key(store, settings)
             hasher = Hasher(key)
             app.state.services = Services(
-                store, hasher, clock, page_cache_bytes=settings.page_cache_bytes, built=observer.built
+                store,
+                hasher,
+                clock,
+                page_cache_bytes=settings.page_cache_bytes,
+                stale_seconds=settings.stale_seconds,
+                built=observer.built,
             )
             observer.hasher = hasher
             yield

@@ -40,6 +40,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     max_body_bytes: Annotated[int, msgspec.Meta(ge=1024, le=16 * 1024 * 1024)] = 64 * 1024
     page_cache_bytes: Annotated[int, msgspec.Meta(ge=0, le=1024 * 1024 * 1024)] = 32 * 1024 * 1024
     """Memory for encoded thread pages per server process."""
+    stale_seconds: Annotated[float, msgspec.Meta(ge=0, le=60)] = 1.0
+    """How long after its data changed a remembered public answer may still be served while it is rebuilt;
+    0 rebuilds before answering. Authors' own views and moderators' answers are never remembered."""
     secret: str = ""
     """Key for hashing emails and addresses; empty means one kept in the database."""
     trusted_proxies: tuple[str, ...] = ()

@@ -47,7 +47,7 @@ def databases(tmp_path: Path) -> tuple[Path, Path]:
 
 @pytest.fixture
 async def client(databases: tuple[Path, Path]) -> Any:
-    settings = Settings(database=str(databases[0]), access_log=False)
+    settings = Settings(database=str(databases[0]), access_log=False, stale_seconds=0)
     async with AsyncTestClient(create_app(settings)) as test_client:
         yield test_client
 

@@ -90,7 +90,7 @@ async def test_junk_parameters_are_no_new_page_and_unique_queries_stay_within_th
     slug = (await make_article(services)).slug
     for n in range(30):
         await post(client, slug, body=f"A comment of some length, number {n}. " * 5)
-    pages = services.thread_pages.cache.entries
+    pages = services.thread_pages.answers.entries
     for n in range(200):
         answer = await client.get(f"/api/v1/articles/{slug}/comments?sort=top&junk{n}={'j' * 3000}")
         assert answer.status_code == 200
@@ -105,7 +105,7 @@ async def test_junk_parameters_are_no_new_page_and_unique_queries_stay_within_th
 async def test_count_answers_and_the_version_glance_stay_within_their_bounds(
     client: Client, services: Services
 ) -> None:
-    answers = services.count_answers.answers
+    answers = services.count_answers.answers.entries
     for n in range(300):
         slugs = [("slug", f"made-up-{n:04d}-{k:03d}-" + "x" * 40) for k in range(100)]
         assert (await client.get("/api/v1/counts", params=slugs)).status_code == 200

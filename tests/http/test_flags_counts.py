@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from parley.app import Services
-from parley.http.counts import CountAnswers
+from parley.http.cache.counts import CountAnswers
 from tests.http.helpers import Client, make_article, post
 
 

@@ -16,12 +16,12 @@ from parley.domain.paging import Sort
 from parley.domain.submission import Receipt, SubmissionService
 from parley.domain.threads import DEFAULT_BUDGET, ReplyPage, ThreadPage, ThreadService
 from parley.domain.tree import CommentNode
+from parley.http.cache.counts import CountAnswers
+from parley.http.cache.fastpath import CACHED
+from parley.http.cache.pages import ThreadPages
 from parley.http.client import ParleyRequest
-from parley.http.counts import CountAnswers
 from parley.http.errors import problems
-from parley.http.fastpath import CACHED
 from parley.http.limits import READS, WRITES
-from parley.http.pages import ThreadPages
 from parley.http.params import IdPath, SlugPath
 from parley.http.schemas import CommentEdit, CommentIn, Counts, Flagged, FlagIn
 
