@@ -129,7 +129,7 @@ class BanService:
 
     async def active(self, *, after_id: int | None, limit: int) -> list[Ban]:
         """Bans still in force; an expired ban drops out by itself."""
-        async with self._store.reading() as tx:
+        async with self._store.reading(heavy=True) as tx:
             return await tx.bans.active(now=self._clock(), after_id=after_id, limit=limit)
 
     async def get(self, ban_id: int) -> Ban:

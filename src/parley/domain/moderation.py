@@ -54,7 +54,7 @@ class ModerationService:
         """Pending and flagged oldest first (fair to authors); spam and rejected newest first (recent mistakes)."""
         kind = f"queue:{state.value}"
         after = None if cursor is None else paging.decode(cursor, kind)
-        async with self._store.reading() as tx:
+        async with self._store.reading(heavy=True) as tx:
             article_id = None
             if article is not None:
                 found = await tx.articles.by_slug(article, now=None)
@@ -69,7 +69,7 @@ class ModerationService:
         return QueuePage(items, next_cursor)
 
     async def stats(self) -> dict[str, int]:
-        async with self._store.reading() as tx:
+        async with self._store.reading(heavy=True) as tx:
             return await tx.comments.queue_stats()
 
     async def comment(self, comment_id: int) -> Comment:
@@ -109,13 +109,13 @@ class ModerationService:
         return results
 
     async def history(self, comment_id: int) -> list[AuditEvent]:
-        async with self._store.reading() as tx:
+        async with self._store.reading(heavy=True) as tx:
             if await tx.comments.get(comment_id) is None:
                 raise NotFound("comment", str(comment_id))
             return await tx.audit.query(AuditQuery(comment_id=comment_id, limit=1000))
 
     async def audit(self, query: AuditQuery) -> list[AuditEvent]:
-        async with self._store.reading() as tx:
+        async with self._store.reading(heavy=True) as tx:
             return await tx.audit.query(query)
 
     async def policy(self) -> Policy:

@@ -219,7 +219,10 @@ class Tx(Protocol):
 class Store(Protocol):
     """Readers see committed data; a writer holds the only write transaction and commits before returning."""
 
-    def reading(self) -> AbstractAsyncContextManager[Tx]: ...
+    def reading(self, *, heavy: bool = False) -> AbstractAsyncContextManager[Tx]:
+        """A snapshot of committed data. `heavy` marks a read that may scan many rows (moderation queues and
+        logs): a backend may run brief reads more cheaply, and must keep heavy ones from delaying the rest."""
+
     def writing(self) -> AbstractAsyncContextManager[Tx]: ...
     async def article_version(self, slug: str, *, now: datetime) -> tuple[int, int] | None:
         """A published article's id and change counter, as cheaply as the backend can read them."""

@@ -99,6 +99,8 @@ class SqliteStore:
         self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
         self._all_readers: list[aiosqlite.Connection] = []
         self._glance: Glance | None = None
+        self._brief: InlineConnection | None = None
+        self._brief_open = False
 
     async def open(self) -> SqliteStore:
         await asyncio.to_thread(migrate, self._path)
@@ -109,11 +111,15 @@ class SqliteStore:
             await reader.execute("PRAGMA query_only = ON")
             self._all_readers.append(reader)
             self._readers.put_nowait(reader)
-        glance = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
-        for pragma in (*_PRAGMAS, "PRAGMA query_only = ON"):
-            glance.execute(pragma)
-        self._glance = Glance(glance)
+        self._glance = Glance(self._connect_inline_reader())
+        self._brief = InlineConnection(self._connect_inline_reader())
         return self
+
+    def _connect_inline_reader(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+        for pragma in (*_PRAGMAS, "PRAGMA query_only = ON"):
+            conn.execute(pragma)
+        return conn
 
     def _connect_writer(self) -> sqlite3.Connection:
         # Used from the event loop and, for BEGIN and COMMIT, from a worker thread; never at once (the
@@ -142,8 +148,19 @@ class SqliteStore:
         return self._units.unit()
 
     @asynccontextmanager
-    async def reading(self) -> AsyncIterator[SqliteTx]:
-        """A reader connection in its own snapshot: every query inside sees the same committed state."""
+    async def reading(self, *, heavy: bool = False) -> AsyncIterator[SqliteTx]:
+        """A snapshot of committed data: every query inside sees the same state.
+
+        A brief read (a thread page, an article, a comment: bounded by their own limits) runs on the event loop
+        itself, on a connection of its own: it takes less time than the hops to and from a reader thread, and
+        when comments land every second the hops, not SQLite, were what readers waited for. A heavy read (the
+        moderation queues and logs, which scan) or a brief one begun while another is open goes to a reader
+        thread of the pool.
+        """
+        if not heavy and not self._brief_open and self._brief is not None:
+            async with self._briefly(self._brief) as tx:
+                yield tx
+            return
         conn = await self._readers.get()
         try:
             await conn.execute("BEGIN")
@@ -153,6 +170,18 @@ class SqliteStore:
                 await conn.execute("COMMIT")
         finally:
             self._readers.put_nowait(conn)
+
+    @asynccontextmanager
+    async def _briefly(self, conn: InlineConnection) -> AsyncIterator[SqliteTx]:
+        self._brief_open = True
+        try:
+            await conn.execute("BEGIN")
+            try:
+                yield SqliteTx(conn)
+            finally:
+                await conn.execute("COMMIT")
+        finally:
+            self._brief_open = False
 
     async def article_version(self, slug: str, *, now: datetime) -> tuple[int, int] | None:
         assert self._glance is not None, "store not opened"
@@ -178,6 +207,9 @@ class SqliteStore:
         if self._glance is not None:
             self._glance.close()
             self._glance = None
+        if self._brief is not None:
+            await self._brief.close()
+            self._brief = None
         for reader in self._all_readers:
             await reader.close()
         self._all_readers.clear()
