@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -44,8 +43,8 @@ from parley.http.client import ParleyRequest
 from parley.http.guards import COMPONENTS, provide_moderator
 from parley.http.observe import Observer, ParleyApp
 from parley.http.openapi import ExactOpenAPIConfig, wire_types
+from parley.opening import hashing_key, open_store
 from parley.settings import Settings
-from parley.storage.sqlite.database import SqliteStore
 
 __version__ = "0.1.0"
 
@@ -92,18 +91,6 @@ class Services:
         )
         self.count_answers = CountAnswers(self.threads, stale_for=stale_seconds, built=lambda: built("counts"))
         self.remembered: dict[str, Remembers] = {"pages": self.thread_pages, "counts": self.count_answers}
-
-
-async def open_store(settings: Settings) -> SqliteStore:
-    return await SqliteStore(settings.database, readers=settings.readers, synchronous=settings.synchronous).open()
-
-
-async def hashing_key(store: Store, settings: Settings) -> bytes:
-    """PARLEY_SECRET if set, else a key made at the first start and kept in the database."""
-    if settings.secret:
-        return hashlib.sha256(settings.secret.encode()).digest()
-    async with store.writing() as tx:
-        return await tx.site.secret()
 
 
 def create_app(settings: Settings, *, clock: Clock = utcnow) -> Litestar:

@@ -9,22 +9,24 @@ import sqlite3
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from litestar import Litestar
 
-from parley.app import create_app, hashing_key, open_store
 from parley.domain.access import CLI_ACTOR, TokenService
 from parley.domain.articles import ArticleService
 from parley.domain.errors import DomainError
 from parley.domain.identity import Hasher
 from parley.domain.privacy import PrivacyService
 from parley.domain.records import Role, utcnow
+from parley.opening import hashing_key, open_store
 from parley.seeding import SeedError, load
 from parley.settings import Settings, SettingsError
 from parley.storage.sqlite.backup import backup
 from parley.storage.sqlite.database import SqliteStore, checkpoint, migrate
+
+if TYPE_CHECKING:
+    from litestar import Litestar
 
 T = TypeVar("T")
 
@@ -116,6 +118,8 @@ def serve(host: str | None, port: int | None, workers: int | None, database: str
 
 def app_from_env() -> Litestar:
     """The application a server worker runs, configured from PARLEY_* variables."""
+    from parley.app import create_app  # only in workers: the supervisor never loads the web framework
+
     return create_app(settings_from())
 
 
