@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -46,7 +47,7 @@ from parley.http.openapi import ExactOpenAPIConfig, wire_types
 from parley.opening import hashing_key, open_store
 from parley.settings import Settings
 
-__version__ = "0.1.0"
+__version__ = importlib.metadata.version("parley")
 
 CONTROLLERS = (
     articles.ArticlesController,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import shutil
 import sqlite3
@@ -12,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+import msgspec
 
 from parley.domain.access import CLI_ACTOR, TokenService
 from parley.domain.articles import ArticleService
@@ -80,8 +82,12 @@ def serve(host: str | None, port: int | None, workers: int | None, database: str
 
     settings = settings_from(host=host, port=port, workers=workers, database=database)
     run(settings, lambda store: seed_store(store, settings, only_if_empty=True))
-    # Workers build their app from the environment, so hand them the resolved settings that way.
-    os.environ.update({"PARLEY_DATABASE": settings.database, "PARLEY_SEEDS": str(settings.seeds_path)})
+    figures = tempfile.mkdtemp(prefix="parley-metrics-") if settings.processes > 1 else ""
+    if figures:
+        # Each worker keeps its metrics in files of one fresh folder, and /metrics sums them; prometheus-client
+        # reads where from PROMETHEUS_MULTIPROC_DIR as a worker process imports it: its one way to be told.
+        os.environ.update(PROMETHEUS_MULTIPROC_DIR=figures)
+        settings = msgspec.structs.replace(settings, metrics_dir=figures)
     limits = ServerLimits(
         header_timeout=settings.header_timeout,
         body_timeout=settings.body_timeout,
@@ -90,7 +96,8 @@ def serve(host: str | None, port: int | None, workers: int | None, database: str
         trusted_proxies=settings.trusted_proxies,
     )
     config = ParleyConfig(
-        "parley.cli:app_from_env",
+        # The resolved settings travel to each worker inside the configuration uvicorn hands it.
+        functools.partial(app_for, settings),
         limits=limits,
         factory=True,
         host=settings.host,
@@ -103,24 +110,23 @@ def serve(host: str | None, port: int | None, workers: int | None, database: str
         log_level="info",
         timeout_graceful_shutdown=10,
     )
-    if settings.processes == 1:
-        serve(config)
-        return
-    # Each worker keeps its metrics in files of one fresh folder, and /metrics sums them: prometheus-client
-    # reads PROMETHEUS_MULTIPROC_DIR when a worker process imports it.
-    figures = tempfile.mkdtemp(prefix="parley-metrics-")
-    os.environ.update({"PARLEY_METRICS_DIR": figures, "PROMETHEUS_MULTIPROC_DIR": figures})
     try:
         serve(config)
     finally:
-        shutil.rmtree(figures, ignore_errors=True)
+        if figures:
+            shutil.rmtree(figures, ignore_errors=True)
+
+
+def app_for(settings: Settings) -> Litestar:
+    """The application a server worker runs."""
+    from parley.app import create_app  # only in workers: the supervisor never loads the web framework
+
+    return create_app(settings)
 
 
 def app_from_env() -> Litestar:
-    """The application a server worker runs, configured from PARLEY_* variables."""
-    from parley.app import create_app  # only in workers: the supervisor never loads the web framework
-
-    return create_app(settings_from())
+    """The application configured from PARLEY_* variables, for other ASGI servers (`granian --factory`)."""
+    return app_for(settings_from())
 
 
 @cli.command("migrate")

@@ -42,7 +42,7 @@ class ServerLimits(msgspec.Struct, frozen=True, kw_only=True):
 class ParleyConfig(uvicorn.Config):
     """uvicorn's configuration, carrying parley's limits to every worker process it starts."""
 
-    def __init__(self, app: str, *, limits: ServerLimits, **options: Any) -> None:
+    def __init__(self, app: Any, *, limits: ServerLimits, **options: Any) -> None:
         super().__init__(app, http=GuardedHttpTools, limit_concurrency=limits.max_connections, **options)
         self.limits = limits
         self.proxies = tuple(ipaddress.ip_network(spec, strict=False) for spec in limits.trusted_proxies)

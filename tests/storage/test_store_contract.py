@@ -14,11 +14,13 @@ from parley.domain.policy import Policy
 from parley.domain.ports import Store, Tx
 from parley.domain.records import (
     Article,
+    AuditQuery,
     Author,
     Comment,
     FirstAnswer,
     FlagReason,
     NewComment,
+    NewEvent,
     Role,
     Status,
     ThreadRow,
@@ -320,10 +322,7 @@ async def test_site_policy_secret_and_idempotency_records_persist(store: Store) 
 async def test_audit_events_are_listed_newest_first_and_filtered(store: Store) -> None:
     async with store.writing() as tx:
         for actor, action in [("ann", "approve"), ("bob", "reject"), ("ann", "spam")]:
-            await tx.audit.append(comment_id=None, actor=actor, action=action, from_status=None, to_status=None,
-                                  reason=None, at=NOW)  # fmt: skip
-    from parley.domain.records import AuditQuery
-
+            await tx.audit.append(NewEvent(actor=actor, action=action, at=NOW))
     async with store.reading() as tx:
         assert [e.action for e in await tx.audit.query(AuditQuery())] == ["spam", "reject", "approve"]
         assert [e.action for e in await tx.audit.query(AuditQuery(actor="ann"))] == ["spam", "approve"]

@@ -9,7 +9,7 @@ from parley.domain import networks
 from parley.domain.errors import InvalidInput, NotFound
 from parley.domain.identity import Hasher, new_token, token_hash
 from parley.domain.ports import Store
-from parley.domain.records import Ban, Clock, Role, Token
+from parley.domain.records import Ban, Clock, NewEvent, Role, Token
 
 # Writing last-used on every request would make each admin read a write; a minute is precise enough.
 _TOUCH_EVERY = timedelta(minutes=1)
@@ -39,9 +39,8 @@ class TokenService:
             now = self._clock()
             token = await tx.tokens.add(name=name, role=role, token_hash=token_hash(secret), at=now)
             await tx.audit.append(
-                comment_id=None, actor=actor, action="token_create", from_status=None, to_status=None,
-                reason=f"{role.value} token {name}", at=now,
-            )  # fmt: skip
+                NewEvent(actor=actor, action="token_create", reason=f"{role.value} token {name}", at=now)
+            )
         return token, secret
 
     async def all(self) -> list[Token]:
@@ -54,10 +53,7 @@ class TokenService:
             now = self._clock()
             if not await tx.tokens.revoke(name, at=now):
                 raise NotFound("active token named", name)
-            await tx.audit.append(
-                comment_id=None, actor=actor, action="token_revoke", from_status=None, to_status=None,
-                reason=f"token {name}", at=now,
-            )  # fmt: skip
+            await tx.audit.append(NewEvent(actor=actor, action="token_revoke", reason=f"token {name}", at=now))
 
     async def authenticate(self, presented: str) -> Token | None:
         """The active token a bearer string belongs to, looked up by its hash."""
@@ -121,10 +117,8 @@ class BanService:
                 expires_at=expires_at,
             )
             whose = "" if comment_id is None else f" of the author of comment {comment_id}"
-            await tx.audit.append(
-                comment_id=comment_id, actor=actor, action="ban", from_status=None, to_status=None,
-                reason=f"ban {ban.id}{whose}" + (f": {reason}" if reason else ""), at=now,
-            )  # fmt: skip
+            why = f"ban {ban.id}{whose}" + (f": {reason}" if reason else "")
+            await tx.audit.append(NewEvent(actor=actor, action="ban", reason=why, comment_id=comment_id, at=now))
         return ban
 
     async def active(self, *, after_id: int | None, limit: int) -> list[Ban]:
@@ -144,7 +138,4 @@ class BanService:
             now = self._clock()
             if not await tx.bans.lift(ban_id, at=now):
                 raise NotFound("ban", ban_id)
-            await tx.audit.append(
-                comment_id=None, actor=actor, action="unban", from_status=None, to_status=None,
-                reason=f"ban {ban_id}", at=now,
-            )  # fmt: skip
+            await tx.audit.append(NewEvent(actor=actor, action="unban", reason=f"ban {ban_id}", at=now))

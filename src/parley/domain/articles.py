@@ -20,6 +20,7 @@ from parley.domain.records import (
     ArticlePage,
     ArticleView,
     Clock,
+    NewEvent,
 )
 
 RELATED = 3
@@ -44,9 +45,7 @@ def differences(article: Article, fields: dict[str, Any]) -> str:
 
 
 async def _audit(tx: Tx, actor: str, reason: str, at: datetime) -> None:
-    await tx.audit.append(
-        comment_id=None, actor=actor, action="article", from_status=None, to_status=None, reason=reason, at=at
-    )
+    await tx.audit.append(NewEvent(actor=actor, action="article", reason=reason, at=at))
 
 
 class ArticleService:

@@ -7,7 +7,7 @@ from datetime import datetime
 from parley.domain import transitions
 from parley.domain.policy import Policy
 from parley.domain.ports import Tx
-from parley.domain.records import Comment, Status
+from parley.domain.records import Comment, NewEvent, Status
 from parley.domain.transitions import SETTLES_FLAGS, Action
 
 
@@ -40,13 +40,5 @@ async def move(
         visible=is_visible(to, flagged, policy),
         flagged=flagged,
     )
-    await tx.audit.append(
-        comment_id=comment.id,
-        actor=actor,
-        action=action.value,
-        from_status=comment.status,
-        to_status=to,
-        reason=reason,
-        at=at,
-    )
+    await tx.audit.append(NewEvent.about(comment, actor, action.value, to, reason, at))
     return changed

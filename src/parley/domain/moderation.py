@@ -12,7 +12,7 @@ from parley.domain.changes import move
 from parley.domain.errors import Conflict, NotFound
 from parley.domain.policy import Policy, in_force
 from parley.domain.ports import Store, Tx
-from parley.domain.records import AuditEvent, AuditQuery, Clock, Comment, QueueItem, Status
+from parley.domain.records import AuditEvent, AuditQuery, Clock, Comment, NewEvent, QueueItem, Status
 from parley.domain.transitions import Action, ModeratorAction
 
 
@@ -135,13 +135,7 @@ class ModerationService:
                 if getattr(before, name) != getattr(policy, name)
             ]
             await tx.audit.append(
-                comment_id=None,
-                actor=actor,
-                action="policy",
-                from_status=None,
-                to_status=None,
-                reason="; ".join(changed) or "no change",
-                at=now,
+                NewEvent(actor=actor, action="policy", reason="; ".join(changed) or "no change", at=now)
             )
         return policy
 

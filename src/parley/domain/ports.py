@@ -21,6 +21,7 @@ from parley.domain.records import (
     Flag,
     FlagReason,
     NewComment,
+    NewEvent,
     QueueItem,
     Role,
     Status,
@@ -129,17 +130,9 @@ class Flags(Protocol):
 
 
 class Audit(Protocol):
-    async def append(
-        self,
-        *,
-        comment_id: int | None,
-        actor: str,
-        action: str,
-        from_status: Status | None,
-        to_status: Status | None,
-        reason: str | None,
-        at: datetime,
-    ) -> AuditEvent: ...
+    async def append(self, event: NewEvent) -> AuditEvent:
+        """Append an event; the log is append-only."""
+
     async def query(self, query: AuditQuery) -> list[AuditEvent]: ...
 
 

@@ -7,7 +7,7 @@ from parley.domain.errors import InvalidInput
 from parley.domain.identity import Hasher
 from parley.domain.policy import in_force
 from parley.domain.ports import Store
-from parley.domain.records import Clock
+from parley.domain.records import Clock, NewEvent
 from parley.domain.transitions import Action
 
 
@@ -38,13 +38,6 @@ class PrivacyService:
                 await tx.comments.anonymise(removed)
             await tx.site.erase_answers([comment.id for comment in comments])
             # The event counts what was erased and never says whose it was.
-            await tx.audit.append(
-                comment_id=None,
-                actor=actor,
-                action="purge",
-                from_status=None,
-                to_status=None,
-                reason=f"{len(comments)} comment(s) of one author anonymised",
-                at=now,
-            )
+            erased = f"{len(comments)} comment(s) of one author anonymised"
+            await tx.audit.append(NewEvent(actor=actor, action="purge", reason=erased, at=now))
         return len(comments)

@@ -270,6 +270,31 @@ class QueueItem(msgspec.Struct, kw_only=True):
     """The text the author's latest edit replaced, if the comment was edited."""
 
 
+class NewEvent(msgspec.Struct, frozen=True, kw_only=True):
+    """An audit event to append: who did what, why, and to which comment (None for the site's own settings)."""
+
+    actor: str
+    action: str
+    at: datetime
+    reason: str | None = None
+    comment_id: int | None = None
+    from_status: Status | None = None
+    to_status: Status | None = None
+
+    @classmethod
+    def about(cls, comment: Comment, actor: str, action: str, to: Status, reason: str | None, at: datetime) -> NewEvent:
+        """A change to one comment, from the status it had."""
+        return cls(
+            actor=actor,
+            action=action,
+            at=at,
+            reason=reason,
+            comment_id=comment.id,
+            from_status=comment.status,
+            to_status=to,
+        )
+
+
 class AuditQuery(msgspec.Struct, frozen=True, kw_only=True):
     actor: str | None = None
     action: str | None = None

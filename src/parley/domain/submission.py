@@ -25,7 +25,7 @@ from parley.domain.errors import (
 from parley.domain.identity import Client, Hasher, new_token, same_token, token_hash
 from parley.domain.policy import Facts, Policy, Verdict, in_force, judge
 from parley.domain.ports import Store, Tx
-from parley.domain.records import Article, Clock, Comment, FirstAnswer, NewComment, Status, stamp
+from parley.domain.records import Article, Clock, Comment, FirstAnswer, NewComment, NewEvent, Status, stamp
 from parley.domain.transitions import Action
 
 
@@ -230,15 +230,15 @@ class SubmissionService:
                 told_status=verdict.told,
             )
         )
-        await tx.audit.append(
-            comment_id=comment.id,
+        created = NewEvent(
             actor="author",
             action="create",
-            from_status=None,
-            to_status=comment.status,
             reason=_fired(verdict),
+            comment_id=comment.id,
+            to_status=comment.status,
             at=now,
         )
+        await tx.audit.append(created)
         return Receipt(
             comment=tree.author_view(comment),
             status=verdict.told,
@@ -314,15 +314,7 @@ class SubmissionService:
                 told_status=verdict.told,
                 at=now,
             )
-            await tx.audit.append(
-                comment_id=comment.id,
-                actor="author",
-                action="edit",
-                from_status=comment.status,
-                to_status=comment.status,
-                reason=_fired(verdict),
-                at=now,
-            )
+            await tx.audit.append(NewEvent.about(comment, "author", "edit", comment.status, _fired(verdict), now))
             action = _edit_action(comment.status, verdict.status)
             if action is not None:
                 actor = f"rule:{verdict.rules[0]}" if verdict.rules else "system"

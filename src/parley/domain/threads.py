@@ -13,7 +13,7 @@ from parley.domain.identity import Client, Hasher, token_hash
 from parley.domain.paging import Sort
 from parley.domain.policy import in_force
 from parley.domain.ports import Store, Tx
-from parley.domain.records import Clock, Comment, FlagReason, Status, ThreadRow
+from parley.domain.records import Clock, Comment, FlagReason, NewEvent, Status, ThreadRow
 
 MAX_COUNT_SLUGS = 100
 
@@ -180,12 +180,5 @@ class ThreadService:
                 visible=is_visible(comment.status, True, policy),
                 flagged=True,
             )
-            await tx.audit.append(
-                comment_id=comment.id,
-                actor="system",
-                action="flag_threshold",
-                from_status=comment.status,
-                to_status=comment.status,
-                reason=f"{policy.flag_threshold} readers flagged it",
-                at=now,
-            )
+            why = f"{policy.flag_threshold} readers flagged it"
+            await tx.audit.append(NewEvent.about(comment, "system", "flag_threshold", comment.status, why, now))

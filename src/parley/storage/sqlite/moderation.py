@@ -9,7 +9,7 @@ from typing import Any
 import msgspec
 
 from parley.domain.errors import AlreadyExists
-from parley.domain.records import AuditEvent, AuditQuery, Ban, Flag, FlagReason, Role, Status, Token, stamp
+from parley.domain.records import AuditEvent, AuditQuery, Ban, Flag, FlagReason, NewEvent, Role, Status, Token, stamp
 from parley.storage.sqlite.conn import Conn
 
 
@@ -89,25 +89,15 @@ class SqliteAudit:
     RETURNING id, comment_id, actor, action, from_status, to_status, reason, created_at
     """
 
-    async def append(
-        self,
-        *,
-        comment_id: int | None,
-        actor: str,
-        action: str,
-        from_status: Status | None,
-        to_status: Status | None,
-        reason: str | None,
-        at: datetime,
-    ) -> AuditEvent:
+    async def append(self, event: NewEvent) -> AuditEvent:
         params = {
-            "comment_id": comment_id,
-            "actor": actor,
-            "action": action,
-            "from_status": None if from_status is None else from_status.value,
-            "to_status": None if to_status is None else to_status.value,
-            "reason": reason,
-            "at": stamp(at),
+            "comment_id": event.comment_id,
+            "actor": event.actor,
+            "action": event.action,
+            "from_status": None if event.from_status is None else event.from_status.value,
+            "to_status": None if event.to_status is None else event.to_status.value,
+            "reason": event.reason,
+            "at": stamp(event.at),
         }
         rows = list(await self._conn.execute_fetchall(self._APPEND, params))
         return _event(rows[0])
