@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import sqlite3
 from pathlib import Path
 
 import pytest
 
+from parley.domain.records import AuditQuery
 from parley.storage.sqlite.database import SqliteStore, migrate, migrations
 
 
@@ -63,3 +66,27 @@ def test_statuses_outside_the_five_are_refused_by_the_schema(tmp_path: Path) -> 
             " address_hash, body, body_html, body_hash, created_at, edit_token_hash)"
             " VALUES (1, 1, 0, 'p', 'published', 1, 'a', 'k', 'h', 'b', 'b', 'h', 't', 't')"
         )
+
+
+async def test_a_heavy_read_cancelled_at_any_point_leaves_every_reader_usable(tmp_path: Path) -> None:
+    """Cancelled after 0, 1, 2, ... turns of the event loop: wherever the cancellation lands (waiting for a
+    reader, its BEGIN queued on the reader's thread, a query in flight), the pool's readers all read again."""
+    store = await SqliteStore(tmp_path / "cancel.db", readers=2).open()
+    try:
+        for turns in range(40):
+
+            async def read() -> None:
+                async with store.reading(heavy=True) as tx:
+                    await tx.comments.queue_stats()
+                    await tx.audit.query(AuditQuery())
+
+            task = asyncio.create_task(read())
+            for _ in range(turns):
+                await asyncio.sleep(0)
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            # Both readers at once: a reader left inside a transaction would fail its next BEGIN.
+            await asyncio.gather(read(), read(), read())
+    finally:
+        await store.close()

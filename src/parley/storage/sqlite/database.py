@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -107,10 +108,7 @@ class SqliteStore:
         self._writer = InlineConnection(await asyncio.to_thread(self._connect_writer), lock_path=self._path + "-writer")
         self._units = Writer(self._writer)
         for _ in range(self._reader_count):
-            reader = await self._connect()
-            await reader.execute("PRAGMA query_only = ON")
-            self._all_readers.append(reader)
-            self._readers.put_nowait(reader)
+            self._readers.put_nowait(await self._reader())
         self._glance = Glance(self._connect_inline_reader())
         self._brief = InlineConnection(self._connect_inline_reader())
         return self
@@ -128,6 +126,12 @@ class SqliteStore:
         for pragma in (*_PRAGMAS, f"PRAGMA synchronous = {self._synchronous}"):
             conn.execute(pragma)
         return conn
+
+    async def _reader(self) -> aiosqlite.Connection:
+        reader = await self._connect()
+        await reader.execute("PRAGMA query_only = ON")
+        self._all_readers.append(reader)
+        return reader
 
     async def _connect(self) -> aiosqlite.Connection:
         conn = await aiosqlite.connect(self._path, isolation_level=None)
@@ -164,12 +168,24 @@ class SqliteStore:
         conn = await self._readers.get()
         try:
             await conn.execute("BEGIN")
-            try:
-                yield SqliteTx(conn)
-            finally:
-                await conn.execute("COMMIT")
+            yield SqliteTx(conn)
         finally:
-            self._readers.put_nowait(conn)
+            # Shielded, and after whatever the reader's thread still has queued: a read cancelled while its BEGIN
+            # or a query was on its way would otherwise leave the connection inside a transaction for the next.
+            await asyncio.shield(self._give_back(conn))
+
+    async def _give_back(self, conn: aiosqlite.Connection) -> None:
+        """End the reader's transaction, however its read ended, and return it to the pool (or a new one)."""
+        try:
+            await conn.execute("SELECT 1")  # queued behind anything still running on its thread
+            if conn.in_transaction:
+                await conn.execute("COMMIT")
+        except (sqlite3.Error, ValueError):
+            with contextlib.suppress(sqlite3.Error, ValueError):
+                await conn.close()
+            self._all_readers.remove(conn)
+            conn = await self._reader()
+        self._readers.put_nowait(conn)
 
     @asynccontextmanager
     async def _briefly(self, conn: InlineConnection) -> AsyncIterator[SqliteTx]:
