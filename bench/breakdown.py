@@ -68,12 +68,12 @@ async def main(args: argparse.Namespace) -> None:
               "own_id": None}  # fmt: skip
     sql = PAGE_SQL[Sort.OLDEST, False]
     rows = conn.execute(sql, params).fetchall()
-    thread_rows = [ThreadRow(*row[:11]) for row in rows]
+    thread_rows = [ThreadRow(*row[: len(ThreadRow.__struct_fields__)]) for row in rows]
     items = tree.build(thread_rows)
     figures: dict[str, float] = {
         "sqlite3: page query, first row only": timed(lambda: conn.execute(sql, params).fetchone(), args.rounds),
         "sqlite3: page query, all rows fetched": timed(lambda: conn.execute(sql, params).fetchall(), args.rounds),
-        "rows -> ThreadRow structs": timed(lambda: [ThreadRow(*row[:11]) for row in rows], args.rounds),
+        "rows -> ThreadRow structs": timed(lambda: [ThreadRow(*row[: len(ThreadRow.__struct_fields__)]) for row in rows], args.rounds),
         "tree.build (CommentNodes, nesting)": timed(lambda: tree.build(thread_rows), args.rounds),
         "msgspec JSON encode of the page": timed(lambda: msgspec.json.encode(items), args.rounds),
     }

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import sqlite3
 from pathlib import Path
 
 import pytest
 
+from parley.domain.paging import Sort
 from parley.domain.records import AuditQuery
 from parley.storage.sqlite.database import SqliteStore, migrate, migrations
+from tests import builders
+from tests.storage.test_store_contract import add_comment
 
 
 def test_migrations_are_numbered_and_applied_once(tmp_path: Path) -> None:
@@ -90,3 +94,65 @@ async def test_a_heavy_read_cancelled_at_any_point_leaves_every_reader_usable(tm
             await asyncio.gather(read(), read(), read())
     finally:
         await store.close()
+
+
+def _with_a_column_in_the_middle(path: Path, table: str, after: str) -> None:
+    """Rebuild `table` with a new column right after `after`, data kept, as a later migration might."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("PRAGMA foreign_keys = OFF")
+        names = [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
+        spot = names.index(after) + 1
+        declared = [f'"{name}"' for name in names]
+        declared.insert(spot, "wedged TEXT DEFAULT 'in the way'")
+        conn.execute("BEGIN")
+        conn.execute(f"CREATE TABLE {table}_new ({', '.join(declared)})")
+        copied = ", ".join(names)  # the table's own column names, from PRAGMA table_info
+        conn.execute(f"INSERT INTO {table}_new ({copied}) SELECT {copied} FROM {table}")  # noqa: S608
+        conn.execute(f"DROP TABLE {table}")
+        conn.execute(f"ALTER TABLE {table}_new RENAME TO {table}")
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+
+
+async def test_a_column_added_in_the_middle_of_a_table_shifts_nothing(tmp_path: Path) -> None:
+    """Rows are read by column name: a column wedged between others changes no record read back."""
+    path = tmp_path / "wedged.db"
+    store = await SqliteStore(path).open()
+    try:
+        async with store.writing() as tx:
+            article = await tx.articles.insert(builders.article(tags=("a", "b")), body_html="<p>x</p>",
+                                               reading_minutes=3, now=builders.PUBLISHED)  # fmt: skip
+            comment = await add_comment(tx, article)
+            ban = await tx.bans.add(email_hash="e", address_hash="n", prefix=24, reason="r", created_by="m",
+                                    at=builders.PUBLISHED, expires_at=None)  # fmt: skip
+        async with store.reading() as tx:
+            before = (await tx.articles.by_slug(article.slug, now=None), await tx.comments.get(comment.id))
+    finally:
+        await store.close()
+    for table, after in (("articles", "slug"), ("comments", "depth"), ("bans", "email_hash")):
+        _with_a_column_in_the_middle(path, table, after)
+    store = await SqliteStore(path).open()
+    try:
+        async with store.reading() as tx:
+            after = (await tx.articles.by_slug(article.slug, now=None), await tx.comments.get(comment.id))
+            assert after == before
+            page = await tx.comments.thread(article.id, sort=Sort.OLDEST, after=None, limit=5, budget=50, own_id=None)
+        assert [row.id for row in page.rows] == [comment.id]
+        assert page.rows[0].body_html == comment.body_html
+        async with store.reading(heavy=True) as tx:
+            assert await tx.bans.get(ban.id) == ban
+    finally:
+        await store.close()
+
+
+def test_no_storage_code_reads_a_column_by_its_position() -> None:
+    source = Path(__file__).resolve().parents[2] / "src" / "parley" / "storage"
+    found = [
+        f"{path.name}:{number}"
+        for path in source.rglob("*.py")
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if re.search(r"\brow\[\d", line)
+    ]
+    assert found == []

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 import msgspec
 
@@ -13,37 +13,28 @@ from parley.domain.paging import Position, from_micros
 from parley.domain.records import (
     Article,
     ArticleDraft,
-    ArticleModeration,
     ArticleSummary,
     Author,
     stamp,
 )
 from parley.storage.sqlite.conn import Conn
+from parley.storage.sqlite.rows import record
 
-_SUMMARY = """a.id, a.slug, a.title, au.slug, au.name, a.published_at, a.reading_minutes, a.tags,
-       a.comments_open, a.moderation, a.comment_count, a.version"""
+# Every field of an ArticleSummary but its author, which comes from the authors table.
+_SUMMARY = ", ".join(
+    [*(f"a.{name}" for name in ArticleSummary.__struct_fields__ if name != "author"),
+     "au.slug AS author_slug", "au.name AS author_name"]
+)  # fmt: skip
 _FROM = "articles a JOIN authors au ON au.id = a.author_id"
 
 
-def _summary(row: Sequence[Any]) -> ArticleSummary:
-    return ArticleSummary(
-        id=row[0],
-        slug=row[1],
-        title=row[2],
-        author=Author(row[3], row[4]),
-        published_at=datetime.fromisoformat(row[5]),
-        reading_minutes=row[6],
-        tags=tuple(msgspec.json.decode(row[7])),
-        comments_open=bool(row[8]),
-        moderation=ArticleModeration(row[9]),
-        comment_count=row[10],
-        version=row[11],
-    )
+def _summary(row: sqlite3.Row) -> ArticleSummary:
+    author = Author(row["author_slug"], row["author_name"])
+    return record(ArticleSummary, row, json=("tags",), author=author)
 
 
-def _article(row: Sequence[Any]) -> Article:
-    summary = _summary(row)
-    return Article(**msgspec.structs.asdict(summary), body=row[12], body_html=row[13])
+def _article(row: sqlite3.Row) -> Article:
+    return record(Article, row, json=("tags",), author=Author(row["author_slug"], row["author_name"]))
 
 
 class SqliteArticles:
@@ -118,8 +109,8 @@ class SqliteArticles:
         return [_summary(row) for row in await self._conn.execute_fetchall(self._SAME_AUTHOR, params)]
 
     async def total(self) -> int:
-        rows = list(await self._conn.execute_fetchall("SELECT COUNT(*) FROM articles"))
-        return int(rows[0][0])
+        rows = list(await self._conn.execute_fetchall("SELECT COUNT(*) AS n FROM articles"))
+        return int(rows[0]["n"])
 
     _AUTHOR = """
     INSERT INTO authors (slug, name) VALUES (:slug, :name)
@@ -140,7 +131,7 @@ class SqliteArticles:
     async def _author_id(self, author: Author) -> int:
         await self._conn.execute(self._AUTHOR, {"slug": author.slug, "name": author.name})
         rows = list(await self._conn.execute_fetchall(self._AUTHOR_ID, {"slug": author.slug}))
-        return int(rows[0][0])
+        return int(rows[0]["id"])
 
     async def _set_tags(self, article_id: int, tags: Sequence[str]) -> None:
         await self._conn.execute(self._TAGS_CLEAR, {"id": article_id})
@@ -168,8 +159,9 @@ class SqliteArticles:
         )
         if not rows:
             raise AlreadyExists(f"an article with slug {draft.slug!r} exists")
-        await self._set_tags(rows[0][0], draft.tags)
-        return await self.by_id(rows[0][0])
+        article_id = int(rows[0]["id"])
+        await self._set_tags(article_id, draft.tags)
+        return await self.by_id(article_id)
 
     _UPDATE = """
     UPDATE articles

@@ -27,7 +27,8 @@ def backup(database: str | Path, target: str | Path) -> int:
             # data that the service's writer (WAL) neither waits for nor changes under us.
             source.backup(copy)
             copy.execute("PRAGMA journal_mode = DELETE")  # a backup is one self-contained file
-            verdict = copy.execute("PRAGMA integrity_check").fetchone()[0]
+            copy.row_factory = sqlite3.Row
+            verdict = copy.execute("PRAGMA integrity_check").fetchone()["integrity_check"]
             if verdict != "ok":
                 raise sqlite3.DatabaseError(f"the copy failed its integrity check: {verdict}")
         finally:

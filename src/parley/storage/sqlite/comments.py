@@ -38,7 +38,7 @@ class SqliteComments:
     async def by_token_hash(self, token_hash: str) -> Comment | None:
         return await self._one(self._BY_TOKEN, {"hash": token_hash})
 
-    _NEXT_ID = "SELECT COALESCE(MAX(id), 0) + 1 FROM comments"
+    _NEXT_ID = "SELECT COALESCE(MAX(id), 0) + 1 AS next_id FROM comments"
     _INSERT = """
     INSERT INTO comments (id, article_id, parent_id, root_id, depth, path, status, visible, author_name,
                           author_email, author_url, email_hash, author_key, author_token_hash, address_hash, body,
@@ -51,7 +51,7 @@ class SqliteComments:
     async def insert(self, new: NewComment) -> Comment:
         # The single writer holds the database, so the next id is ours; the path needs it before the insert.
         rows = list(await self._conn.execute_fetchall(self._NEXT_ID))
-        comment_id = int(rows[0][0])
+        comment_id = int(rows[0]["next_id"])
         path = tree.child_path(new.parent_path, comment_id)
         params = msgspec.structs.asdict(new)
         del params["parent_path"]
@@ -141,12 +141,12 @@ class SqliteComments:
         params = {"hash": author_token_hash, "name": name}
         return bool(list(await self._conn.execute_fetchall(self._HAS_APPROVED, params)))
 
-    _SINCE = "SELECT COUNT(*) FROM comments WHERE author_key = :author_key AND created_at >= :since"
+    _SINCE = "SELECT COUNT(*) AS n FROM comments WHERE author_key = :author_key AND created_at >= :since"
 
     async def count_since(self, author_key: str, since: datetime) -> int:
         params = {"author_key": author_key, "since": stamp(since)}
         rows = list(await self._conn.execute_fetchall(self._SINCE, params))
-        return int(rows[0][0])
+        return int(rows[0]["n"])
 
     _BY_EMAIL = f"SELECT {COLUMNS} FROM comments c WHERE c.email_hash = :email_hash ORDER BY c.id"
 

@@ -41,12 +41,13 @@ def migrations() -> list[tuple[int, str]]:
 def migrate(path: str | Path) -> int:
     """Apply the migrations the file has not seen (tracked by PRAGMA user_version); returns the new version."""
     conn = sqlite3.connect(path, isolation_level=None)
+    conn.row_factory = sqlite3.Row
     try:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA busy_timeout = 5000")
         conn.execute("BEGIN IMMEDIATE")
-        current = conn.execute("PRAGMA user_version").fetchone()[0]
+        current = conn.execute("PRAGMA user_version").fetchone()["user_version"]
         for number, script in migrations():
             if number > current:
                 for statement in _statements(script):
@@ -67,9 +68,10 @@ def checkpoint(path: str | Path) -> bool:
     """Move the WAL into the database file and empty it, so pages a change superseded (a purged author's
     text) are no longer on disk; False when a reader of the running service kept part of it busy."""
     conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=rw", uri=True, isolation_level=None)
+    conn.row_factory = sqlite3.Row
     try:
         conn.execute("PRAGMA busy_timeout = 5000")
-        busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()["busy"]
     finally:
         conn.close()
     return not busy
@@ -115,6 +117,7 @@ class SqliteStore:
 
     def _connect_inline_reader(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+        conn.row_factory = sqlite3.Row
         for pragma in (*_PRAGMAS, "PRAGMA query_only = ON"):
             conn.execute(pragma)
         return conn
@@ -123,6 +126,7 @@ class SqliteStore:
         # Used from the event loop and, for BEGIN and COMMIT, from a worker thread; never at once (the
         # Writer's lock), hence check_same_thread=False.
         conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+        conn.row_factory = sqlite3.Row
         for pragma in (*_PRAGMAS, f"PRAGMA synchronous = {self._synchronous}"):
             conn.execute(pragma)
         return conn
@@ -135,6 +139,7 @@ class SqliteStore:
 
     async def _connect(self) -> aiosqlite.Connection:
         conn = await aiosqlite.connect(self._path, isolation_level=None)
+        conn.row_factory = sqlite3.Row
         for pragma in _PRAGMAS:
             await conn.execute(pragma)
         await conn.execute(f"PRAGMA synchronous = {self._synchronous}")

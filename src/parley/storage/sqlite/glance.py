@@ -38,7 +38,7 @@ class Glance:
 
     def change_counter(self) -> int:
         """SQLite's data_version: it changes when any other connection commits (this one only reads)."""
-        return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
+        return int(self._conn.execute("PRAGMA data_version").fetchone()["data_version"])
 
     def _fresh(self) -> None:
         """Forget everything remembered if anyone committed since the last look."""
@@ -57,7 +57,7 @@ class Glance:
             row = self._conn.execute(self._VERSION, {"slug": slug}).fetchone()
             if row is None:
                 return None
-            found = (int(row[0]), int(row[1]), str(row[2]))
+            found = (int(row["id"]), int(row["version"]), str(row["published_at"]))
             self.versions.put(slug, found)
         article_id, version, published_at = found
         # Publication comes with time, not with a commit: compared on every look.
@@ -79,13 +79,20 @@ class Glance:
         if missing:
             found: dict[str, tuple[int, str] | None] = dict.fromkeys(missing)
             encoded = msgspec.json.encode(missing).decode()
-            for slug, count, published_at in self._conn.execute(self._COUNTS, {"slugs": encoded}):
-                found[slug] = (int(count), str(published_at))
+            for row in self._conn.execute(self._COUNTS, {"slugs": encoded}):
+                found[row["slug"]] = (int(row["comment_count"]), str(row["published_at"]))
             for slug, answer in found.items():
                 self.counts.put(slug, answer)
             known.update(found)
         moment = stamp(now)
-        return {slug: answer[0] for slug in slugs if (answer := known.get(slug)) is not None and answer[1] <= moment}
+        shown = {}
+        for slug in slugs:
+            answer = known.get(slug)
+            if answer is not None:
+                count, published_at = answer
+                if published_at <= moment:
+                    shown[slug] = count
+        return shown
 
     def close(self) -> None:
         self._conn.close()

@@ -4,17 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 import msgspec
 
 from parley.domain.errors import AlreadyExists
-from parley.domain.records import AuditEvent, AuditQuery, Ban, Flag, FlagReason, NewEvent, Role, Status, Token, stamp
+from parley.domain.records import AuditEvent, AuditQuery, Ban, Flag, FlagReason, NewEvent, Role, Token, stamp
 from parley.storage.sqlite.conn import Conn
-
-
-def _time(value: str | None) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(value)
+from parley.storage.sqlite.rows import columns, record
 
 
 class SqliteFlags:
@@ -35,30 +31,22 @@ class SqliteFlags:
         rows = list(await self._conn.execute_fetchall(self._ADD, {**params, "at": stamp(at)}))
         return bool(rows)
 
-    _ACTIVE = "SELECT COUNT(*) FROM flags WHERE comment_id = :id AND cleared_at IS NULL"
+    _ACTIVE = "SELECT COUNT(*) AS n FROM flags WHERE comment_id = :id AND cleared_at IS NULL"
 
     async def active_count(self, comment_id: int) -> int:
         rows = list(await self._conn.execute_fetchall(self._ACTIVE, {"id": comment_id}))
-        return int(rows[0][0])
+        return int(rows[0]["n"])
 
     _CLEAR = "UPDATE flags SET cleared_at = :at WHERE comment_id = :id AND cleared_at IS NULL"
 
     async def clear(self, comment_id: int, *, at: datetime) -> None:
         await self._conn.execute(self._CLEAR, {"id": comment_id, "at": stamp(at)})
 
-    _FOR_COMMENT = "SELECT comment_id, reason, note, created_at FROM flags WHERE comment_id = :id ORDER BY id"
+    _FOR_COMMENT = f"SELECT {columns(Flag)} FROM flags WHERE comment_id = :id ORDER BY id"
 
     async def for_comment(self, comment_id: int) -> list[Flag]:
         rows = await self._conn.execute_fetchall(self._FOR_COMMENT, {"id": comment_id})
-        return [
-            Flag(
-                comment_id=row[0],
-                reason=FlagReason(row[1]),
-                note=row[2],
-                created_at=datetime.fromisoformat(row[3]),
-            )
-            for row in rows
-        ]
+        return [record(Flag, row) for row in rows]
 
     _DELETE_FOR = "DELETE FROM flags WHERE comment_id = :id RETURNING id"
 
@@ -66,27 +54,14 @@ class SqliteFlags:
         return len(list(await self._conn.execute_fetchall(self._DELETE_FOR, {"id": comment_id})))
 
 
-def _event(row: Sequence[Any]) -> AuditEvent:
-    return AuditEvent(
-        id=row[0],
-        comment_id=row[1],
-        actor=row[2],
-        action=row[3],
-        from_status=None if row[4] is None else Status(row[4]),
-        to_status=None if row[5] is None else Status(row[5]),
-        reason=row[6],
-        created_at=datetime.fromisoformat(row[7]),
-    )
-
-
 class SqliteAudit:
     def __init__(self, conn: Conn) -> None:
         self._conn = conn
 
-    _APPEND = """
+    _APPEND = f"""
     INSERT INTO audit_events (comment_id, actor, action, from_status, to_status, reason, created_at)
     VALUES (:comment_id, :actor, :action, :from_status, :to_status, :reason, :at)
-    RETURNING id, comment_id, actor, action, from_status, to_status, reason, created_at
+    RETURNING {columns(AuditEvent)}
     """
 
     async def append(self, event: NewEvent) -> AuditEvent:
@@ -100,10 +75,10 @@ class SqliteAudit:
             "at": stamp(event.at),
         }
         rows = list(await self._conn.execute_fetchall(self._APPEND, params))
-        return _event(rows[0])
+        return record(AuditEvent, rows[0])
 
-    _QUERY = """
-    SELECT id, comment_id, actor, action, from_status, to_status, reason, created_at FROM audit_events
+    _QUERY = f"""
+    SELECT {columns(AuditEvent)} FROM audit_events
      WHERE (:actor IS NULL OR actor = :actor)
        AND (:action IS NULL OR action = :action)
        AND (:comment_id IS NULL OR comment_id = :comment_id)
@@ -120,24 +95,10 @@ class SqliteAudit:
             "before_id": query.before_id,
             "limit": query.limit,
         }
-        return [_event(row) for row in await self._conn.execute_fetchall(self._QUERY, params)]
+        return [record(AuditEvent, row) for row in await self._conn.execute_fetchall(self._QUERY, params)]
 
 
-_BAN_COLUMNS = "id, email_hash, address_hash, prefix, author_token_hash, reason, created_by, created_at, expires_at"
-
-
-def _ban(row: Sequence[Any]) -> Ban:
-    return Ban(
-        id=row[0],
-        email_hash=row[1],
-        address_hash=row[2],
-        prefix=row[3],
-        author_token_hash=row[4],
-        reason=row[5],
-        created_by=row[6],
-        created_at=datetime.fromisoformat(row[7]),
-        expires_at=_time(row[8]),
-    )
+_BAN_COLUMNS = columns(Ban)
 
 
 class SqliteBans:
@@ -173,13 +134,13 @@ class SqliteBans:
             "expires_at": None if expires_at is None else stamp(expires_at),
         }
         rows = list(await self._conn.execute_fetchall(self._ADD, params))
-        return _ban(rows[0])
+        return record(Ban, rows[0])
 
     _GET = f"SELECT {_BAN_COLUMNS} FROM bans WHERE id = :id AND lifted_at IS NULL"
 
     async def get(self, ban_id: int) -> Ban | None:
         rows = list(await self._conn.execute_fetchall(self._GET, {"id": ban_id}))
-        return _ban(rows[0]) if rows else None
+        return record(Ban, rows[0]) if rows else None
 
     _ACTIVE = f"""
     SELECT {_BAN_COLUMNS} FROM bans
@@ -190,7 +151,7 @@ class SqliteBans:
 
     async def active(self, *, now: datetime, after_id: int | None, limit: int) -> list[Ban]:
         params = {"now": stamp(now), "after_id": after_id, "limit": limit}
-        return [_ban(row) for row in await self._conn.execute_fetchall(self._ACTIVE, params)]
+        return [record(Ban, row) for row in await self._conn.execute_fetchall(self._ACTIVE, params)]
 
     _LIFT = "UPDATE bans SET lifted_at = :at WHERE id = :id AND lifted_at IS NULL RETURNING id"
 
@@ -203,7 +164,7 @@ class SqliteBans:
     """
 
     async def prefixes(self, *, now: datetime) -> list[int]:
-        return [int(row[0]) for row in await self._conn.execute_fetchall(self._PREFIXES, {"now": stamp(now)})]
+        return [int(row["prefix"]) for row in await self._conn.execute_fetchall(self._PREFIXES, {"now": stamp(now)})]
 
     _MATCHES = """
     SELECT 1 FROM bans
@@ -226,18 +187,7 @@ class SqliteBans:
         return bool(list(await self._conn.execute_fetchall(self._MATCHES, params)))
 
 
-_TOKEN_COLUMNS = "id, name, role, created_at, last_used_at, revoked_at"  # noqa: S105 (column names)
-
-
-def _token(row: Sequence[Any]) -> Token:
-    return Token(
-        id=row[0],
-        name=row[1],
-        role=Role(row[2]),
-        created_at=datetime.fromisoformat(row[3]),
-        last_used_at=_time(row[4]),
-        revoked_at=_time(row[5]),
-    )
+_TOKEN_COLUMNS = columns(Token)
 
 
 class SqliteTokens:
@@ -255,12 +205,12 @@ class SqliteTokens:
         rows = list(await self._conn.execute_fetchall(self._ADD, params))
         if not rows:
             raise AlreadyExists(f"an active token named {name!r} exists")
-        return _token(rows[0])
+        return record(Token, rows[0])
 
     _ALL = f"SELECT {_TOKEN_COLUMNS} FROM tokens ORDER BY id"
 
     async def all(self) -> list[Token]:
-        return [_token(row) for row in await self._conn.execute_fetchall(self._ALL)]
+        return [record(Token, row) for row in await self._conn.execute_fetchall(self._ALL)]
 
     _REVOKE = "UPDATE tokens SET revoked_at = :at WHERE name = :name AND revoked_at IS NULL RETURNING id"
 
@@ -271,7 +221,7 @@ class SqliteTokens:
 
     async def by_hash(self, token_hash: str) -> Token | None:
         rows = list(await self._conn.execute_fetchall(self._BY_HASH, {"hash": token_hash}))
-        return _token(rows[0]) if rows else None
+        return record(Token, rows[0]) if rows else None
 
     _TOUCH = "UPDATE tokens SET last_used_at = :at WHERE id = :id"
 

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
 from typing import Any
 
 import msgspec
 
 from parley.domain.paging import Position
-from parley.domain.records import Flag, FlagReason, QueueItem, Status
+from parley.domain.records import Flag, QueueItem, Status
 from parley.storage.sqlite.conn import Conn
-from parley.storage.sqlite.rows import COLUMNS, WIDTH, comment
+from parley.storage.sqlite.rows import COLUMNS, columns, comment, record
 
 EXCERPT = 200
 
@@ -27,8 +26,10 @@ def _page_sql(state: str) -> str:
     where, direction = _WHERE[state]
     after = "c.id > :after_id" if direction == "ASC" else "c.id < :after_id"
     return f"""
-    SELECT {COLUMNS}, a.slug, a.title, substr(p.body, 1, {EXCERPT}),
+    SELECT {COLUMNS}, a.slug AS article_slug, a.title AS article_title,
+           substr(p.body, 1, {EXCERPT}) AS parent_excerpt,
            (SELECT r.body FROM comment_revisions r WHERE r.comment_id = c.id ORDER BY r.id DESC LIMIT 1)
+               AS previous_body
       FROM comments c
       JOIN articles a ON a.id = c.article_id
       LEFT JOIN comments p ON p.id = c.parent_id
@@ -44,16 +45,16 @@ _PAGE = {state: _page_sql(state) for state in _WHERE}
 # An author is their author key where a comment has one (an e-mail anyone can type is not who they are);
 # comments from before author keys fall back to their e-mail. Both counts read only their covering index.
 _HISTORY = """
-SELECT author_token_hash, status, COUNT(*) FROM comments
+SELECT author_token_hash AS author, status, COUNT(*) AS n FROM comments
  WHERE author_token_hash IN (SELECT value FROM json_each(:hashes))
  GROUP BY author_token_hash, status
 UNION ALL
-SELECT email_hash, status, COUNT(*) FROM comments
+SELECT email_hash AS author, status, COUNT(*) AS n FROM comments
  WHERE email_hash IN (SELECT value FROM json_each(:hashes))
  GROUP BY email_hash, status
 """
-_FLAGS = """
-SELECT comment_id, reason, note, created_at FROM flags
+_FLAGS = f"""
+SELECT {columns(Flag)} FROM flags
  WHERE comment_id IN (SELECT value FROM json_each(:ids)) AND cleared_at IS NULL
  ORDER BY id
 """
@@ -68,35 +69,16 @@ async def page(
         "limit": limit,
     }
     rows = list(await conn.execute_fetchall(_PAGE[state], params))
-    items = [
-        QueueItem(
-            comment=comment(row),
-            article_slug=row[WIDTH],
-            article_title=row[WIDTH + 1],
-            parent_excerpt=row[WIDTH + 2],
-            history={},
-            flags=[],
-            previous_body=row[WIDTH + 3],
-        )
-        for row in rows
-    ]
+    items = [record(QueueItem, row, comment=comment(row), history={}, flags=[]) for row in rows]
     hashes = sorted({who for item in items if (who := _author(item))})
     history: dict[str, dict[str, int]] = defaultdict(dict)
-    for email_hash, status, count in await conn.execute_fetchall(
-        _HISTORY, {"hashes": msgspec.json.encode(hashes).decode()}
-    ):
-        history[email_hash][status] = count
+    for row in await conn.execute_fetchall(_HISTORY, {"hashes": msgspec.json.encode(hashes).decode()}):
+        history[row["author"]][row["status"]] = row["n"]
     flags: dict[int, list[Flag]] = defaultdict(list)
     ids = msgspec.json.encode([item.comment.id for item in items]).decode()
-    for comment_id, reason, note, created_at in await conn.execute_fetchall(_FLAGS, {"ids": ids}):
-        flags[comment_id].append(
-            Flag(
-                comment_id=comment_id,
-                reason=FlagReason(reason),
-                note=note,
-                created_at=datetime.fromisoformat(created_at),
-            )
-        )
+    for row in await conn.execute_fetchall(_FLAGS, {"ids": ids}):
+        flag = record(Flag, row)
+        flags[flag.comment_id].append(flag)
     for item in items:
         known = history.get(_author(item) or "", {})
         item.history = {status.value: known.get(status.value, 0) for status in Status}
@@ -110,14 +92,13 @@ def _author(item: QueueItem) -> str | None:
 
 _STATS = """
 SELECT
-    (SELECT COUNT(*) FROM comments WHERE status = 'pending'),
-    (SELECT COUNT(*) FROM comments WHERE flagged = 1 AND status IN ('approved', 'pending')),
-    (SELECT COUNT(*) FROM comments WHERE status = 'spam'),
-    (SELECT COUNT(*) FROM comments WHERE status = 'rejected')
+    (SELECT COUNT(*) FROM comments WHERE status = 'pending') AS pending,
+    (SELECT COUNT(*) FROM comments WHERE flagged = 1 AND status IN ('approved', 'pending')) AS flagged,
+    (SELECT COUNT(*) FROM comments WHERE status = 'spam') AS spam,
+    (SELECT COUNT(*) FROM comments WHERE status = 'rejected') AS rejected
 """
 
 
 async def stats(conn: Conn) -> dict[str, int]:
     rows = list(await conn.execute_fetchall(_STATS))
-    pending, flagged, spam, rejected = rows[0]
-    return {"pending": pending, "flagged": flagged, "spam": spam, "rejected": rejected}
+    return {name: int(rows[0][name]) for name in ("pending", "flagged", "spam", "rejected")}

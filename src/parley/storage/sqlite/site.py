@@ -28,7 +28,7 @@ class SqliteSite:
 
     async def _get(self, key: str) -> bytes | None:
         rows = list(await self._conn.execute_fetchall(self._GET, {"key": key}))
-        return bytes(rows[0][0]) if rows else None
+        return bytes(rows[0]["value"]) if rows else None
 
     async def policy(self) -> Policy | None:
         raw = await self._get("policy")
@@ -55,8 +55,10 @@ class SqliteSite:
         rows = list(await self._conn.execute_fetchall(self._REPLAY, {"key": key, "since": stamp(since)}))
         if not rows:
             return None
-        request_hash, response, sealed, comment_id = rows[0]
-        return FirstAnswer(request_hash, bytes(response), bytes(sealed or b""), comment_id)
+        found = rows[0]
+        return FirstAnswer(
+            found["request_hash"], bytes(found["response"]), bytes(found["sealed"] or b""), found["comment_id"]
+        )
 
     _EXPIRE = "DELETE FROM idempotency_keys WHERE created_at < :since"
     _REMEMBER = """

@@ -6,6 +6,7 @@ from parley.domain import tree
 from parley.domain.paging import Position, Sort
 from parley.domain.records import Comment, ThreadRow, ThreadSlice
 from parley.storage.sqlite.conn import Conn
+from parley.storage.sqlite.rows import columns
 
 _SHOWN = "(visible = 1 OR visible_replies > 0)"
 _ROOT_ORDER = {Sort.OLDEST: "id", Sort.NEWEST: "id DESC", Sort.TOP: "score DESC, id"}
@@ -17,8 +18,9 @@ _ROOT_AFTER = {
 
 
 _SHOWN_C = "(c.visible = 1 OR c.visible_replies > 0 OR c.id = :own_id)"
-_THREAD_COLUMNS = """c.id, c.parent_id, c.depth, c.status, c.visible, c.visible_replies, c.author_name, c.author_url,
-           c.body_html, c.created_at, c.edited_at"""
+_THREAD_COLUMNS = columns(ThreadRow, "c")
+_WIDTH = len(ThreadRow.__struct_fields__)
+"""A ThreadRow is built from the first columns of a row, which `_THREAD_COLUMNS` names after its own fields."""
 
 
 def _thread_sql(sort: Sort, own: bool) -> str:
@@ -65,7 +67,7 @@ def _thread_sql(sort: Sort, own: bool) -> str:
     )
     -- The estimate above leaves out tombstones and the author's own rows: count what is shown, exactly.
     -- Numbered on narrow rows first; the wide columns are read once, for the rows returned.
-    SELECT {_THREAD_COLUMNS}, marked.kept, beyond.cut_short
+    SELECT {_THREAD_COLUMNS}, marked.kept AS kept, beyond.cut_short AS cut_short
       FROM marked JOIN comments c ON c.id = marked.id, beyond
      WHERE marked.kept OR marked.n = (SELECT min(n) FROM marked WHERE NOT kept)
      ORDER BY marked.n
@@ -87,8 +89,9 @@ async def page(
         "own_id": own_id,
     }
     rows = list(await conn.execute_fetchall(PAGE_SQL[sort, own_id is not None], params))
-    page = [ThreadRow(*row[:11]) for row in rows if row[11]]
-    return ThreadSlice(page, more=len(page) < len(rows), cut=bool(rows and rows[0][12]))
+    # Positional on the hot path, from a SELECT list written from ThreadRow's own fields: they cannot drift.
+    page = [ThreadRow(*row[:_WIDTH]) for row in rows if row["kept"]]
+    return ThreadSlice(page, more=len(page) < len(rows), cut=bool(rows and rows[0]["cut_short"]))
 
 
 _BELOW = f"""
@@ -108,5 +111,5 @@ async def below(conn: Conn, parent: Comment, *, after: Comment | None, budget: i
         "budget": budget,
         "own_id": None,
     }
-    rows = [ThreadRow(*row) for row in await conn.execute_fetchall(_BELOW, params)]
+    rows = [ThreadRow(*row[:_WIDTH]) for row in await conn.execute_fetchall(_BELOW, params)]
     return rows[:budget], len(rows) > budget
