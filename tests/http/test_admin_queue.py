@@ -76,7 +76,7 @@ async def test_a_queue_item_carries_what_a_moderator_needs_to_decide(
     assert comment["body"] == "See **[this](https://example.org)**"
     assert comment["body_html"].startswith('<p>See <strong><a href="https://example.org"')
     assert comment["author"] == {"name": "Ann", "email": "ann@example.org", "url": None}
-    assert set(comment) == {"id", "article_id", "parent_id", "depth", "status", "previous_status", "visible",
+    assert set(comment) == {"id", "article_id", "parent_id", "depth", "status", "previous_status", "removed_by", "visible",
                             "flagged", "author", "body", "body_html", "created_at", "edited_at", "rules"}  # fmt: skip
 
 

@@ -156,3 +156,33 @@ def test_no_storage_code_reads_a_column_by_its_position() -> None:
         if re.search(r"\brow\[\d", line)
     ]
     assert found == []
+
+
+def test_migration_4_says_who_removed_each_removed_comment_from_the_audit_log(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    for number, script in migrations():
+        if number <= 3:
+            conn.executescript(script)
+    conn.execute("INSERT INTO authors (id, slug, name) VALUES (1, 'a', 'A')")
+    conn.execute(
+        "INSERT INTO articles (id, slug, title, author_id, published_at, body, body_html, reading_minutes, created_at,"
+        " updated_at) VALUES (1, 'x', 'X', 1, 't', 'b', 'b', 1, 't', 't')"
+    )
+    for cid, status in ((1, "removed"), (2, "removed"), (3, "removed"), (4, "approved")):
+        conn.execute(
+            "INSERT INTO comments (id, article_id, root_id, depth, path, status, visible, author_name, author_key,"
+            " address_hash, body, body_html, body_hash, created_at, edit_token_hash)"
+            " VALUES (?, 1, ?, 0, ?, ?, 0, 'n', 'k', 'h', 'b', 'b', 'bh', 't', ?)",
+            (cid, cid, f"{cid:014x}", status, f"token-{cid}"),
+        )
+    events = [(1, "create"), (1, "delete"), (2, "create"), (2, "remove"), (3, "create"), (3, "purge"), (4, "create")]
+    for cid, action in events:
+        conn.execute("INSERT INTO audit_events (comment_id, actor, action, created_at) VALUES (?, 'x', ?, 't')",
+                     (cid, action))  # fmt: skip
+    conn.execute("PRAGMA user_version = 3")
+    conn.close()
+    migrate(path)
+    with sqlite3.connect(path) as after:
+        found = dict(after.execute("SELECT id, removed_by FROM comments ORDER BY id").fetchall())
+    assert found == {1: "author", 2: "moderator", 3: "erasure", 4: None}

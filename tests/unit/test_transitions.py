@@ -8,7 +8,7 @@ import pytest
 
 from parley.domain import transitions
 from parley.domain.errors import Conflict
-from parley.domain.records import Status
+from parley.domain.records import Removal, Status
 from parley.domain.transitions import MODERATOR_ACTIONS, Action
 
 P, A, R, S, X = Status.PENDING, Status.APPROVED, Status.REJECTED, Status.SPAM, Status.REMOVED
@@ -66,9 +66,15 @@ def test_a_purge_removes_from_any_status_and_forgets_what_a_restore_would_return
     assert transitions.remembered(Action.PURGE, current, X, A) is None
 
 
-def test_a_purged_comment_cannot_be_restored() -> None:
+@pytest.mark.parametrize("removed_by", [Removal.ERASURE, Removal.AUTHOR])
+def test_a_comment_erased_or_deleted_by_its_author_cannot_be_restored(removed_by: Removal) -> None:
     with pytest.raises(Conflict):
-        transitions.target(Action.RESTORE, X, None)
+        transitions.target(Action.RESTORE, X, A, removed_by=removed_by)
+
+
+def test_a_comment_a_moderator_removed_is_restored_to_what_it_was() -> None:
+    assert transitions.target(Action.RESTORE, X, A, removed_by=Removal.MODERATOR) is A
+    assert transitions.target(Action.RESTORE, X, None, removed_by=Removal.MODERATOR) is P
 
 
 def test_approving_an_approved_comment_is_allowed_only_to_settle_its_flags() -> None:

@@ -27,7 +27,9 @@ async def move(
     at: datetime,
 ) -> Comment:
     """Apply `action` to `comment` or raise Conflict; a moderator's decision (or a purge) also settles its flags."""
-    to = transitions.target(action, comment.status, comment.previous_status, flagged=comment.flagged)
+    to = transitions.target(
+        action, comment.status, comment.previous_status, flagged=comment.flagged, removed_by=comment.removed_by
+    )
     flagged = comment.flagged
     if action in SETTLES_FLAGS:
         # The flags that brought it to a moderator have been answered; only new readers' flags count again.
@@ -39,6 +41,7 @@ async def move(
         previous_status=transitions.remembered(action, comment.status, to, comment.previous_status),
         visible=is_visible(to, flagged, policy),
         flagged=flagged,
+        removed_by=transitions.REMOVERS.get(action) if to is Status.REMOVED else None,
     )
     await tx.audit.append(NewEvent.about(comment, actor, action.value, to, reason, at))
     return changed

@@ -146,9 +146,5 @@ async def _apply(tx: Tx, comment: Comment, decision: Decision, actor: str, polic
         raise Conflict(
             f"the comment is {comment.status.value}, not {decision.expected_status.value}: someone acted first"
         )
-    if decision.action == ModeratorAction.RESTORE and comment.status is Status.REMOVED:
-        last = await tx.audit.query(AuditQuery(comment_id=comment.id, limit=1))
-        if last and last[0].action == Action.DELETE.value:
-            raise Conflict("its author deleted this comment, and it stays deleted")
     action = Action(decision.action)
     return await move(tx, comment, action, actor=actor, reason=decision.reason, policy=policy, at=now)

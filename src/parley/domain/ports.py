@@ -23,6 +23,7 @@ from parley.domain.records import (
     NewComment,
     NewEvent,
     QueueItem,
+    Removal,
     Role,
     Status,
     ThreadRow,
@@ -81,6 +82,7 @@ class Comments(Protocol):
         previous_status: Status | None,
         visible: bool,
         flagged: bool,
+        removed_by: Removal | None = None,
     ) -> Comment:
         """Store a new status and keep every count that depends on visibility right, in the same transaction."""
 

@@ -31,6 +31,14 @@ class Status(StrEnum):
     REMOVED = "removed"
 
 
+class Removal(StrEnum):
+    """Who took a removed comment down: its author, a moderator, or an erasure at its author's request."""
+
+    AUTHOR = "author"
+    MODERATOR = "moderator"
+    ERASURE = "erasure"
+
+
 class Moderation(StrEnum):
     """When comments become visible: after a moderator (`pre`) or at once (`post`)."""
 
@@ -156,6 +164,8 @@ class Comment(msgspec.Struct, kw_only=True):
     """The hash of the author key its author holds: who they are to the trust, pace and ban rules."""
     told_status: Status | None = None
     """For a comment held as spam, the status its author was told it has."""
+    removed_by: Removal | None = None
+    """For a removed comment: who removed it (an author's delete and an erasure are never restored)."""
 
     @property
     def as_told(self) -> Status:

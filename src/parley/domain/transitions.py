@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from parley.domain.errors import Conflict
-from parley.domain.records import Status
+from parley.domain.records import Removal, Status
 
 
 class Action(StrEnum):
@@ -61,15 +61,30 @@ TRANSITIONS: dict[tuple[Action, Status], Status | None] = {
 _RESTORE_DEFAULT = P
 
 
-def target(action: Action, current: Status, previous: Status | None, *, flagged: bool = False) -> Status:
+# Who a move to `removed` is by; a removal by its author or by an erasure is final.
+REMOVERS = {Action.REMOVE: Removal.MODERATOR, Action.DELETE: Removal.AUTHOR, Action.PURGE: Removal.ERASURE}
+_FINAL = {
+    Removal.ERASURE: "this comment was purged at its author's request and cannot be restored",
+    Removal.AUTHOR: "its author deleted this comment, and it stays deleted",
+}
+
+
+def target(
+    action: Action,
+    current: Status,
+    previous: Status | None,
+    *,
+    flagged: bool = False,
+    removed_by: Removal | None = None,
+) -> Status:
     """The status `action` moves a comment to from `current`, or Conflict if the table forbids it."""
     if action is Action.APPROVE and current is A and flagged:
         return A  # keeping a reported comment is a decision too: it settles the flags
     key = (action, current)
     if key not in TRANSITIONS:
         raise Conflict(f"cannot {action.value} a comment that is {current.value}")
-    if action is Action.RESTORE and current is X and previous is None:
-        raise Conflict("this comment was purged at its author's request and cannot be restored")
+    if action is Action.RESTORE and current is X and removed_by in _FINAL:
+        raise Conflict(_FINAL[removed_by])
     to = TRANSITIONS[key]
     if to is None:
         to = previous if previous in (P, A) else _RESTORE_DEFAULT

@@ -21,6 +21,7 @@ from parley.domain.records import (
     Flag,
     FlagReason,
     QueueItem,
+    Removal,
     Status,
 )
 from parley.domain.transitions import ModeratorAction
@@ -132,6 +133,9 @@ class AdminComment(msgspec.Struct, frozen=True, kw_only=True):
     depth: int
     status: Status
     previous_status: Status | None
+    removed_by: Removal | None
+    """For a removed comment: `author` (their delete), `moderator`, or `erasure` (a purge); the first and last
+    are final."""
     visible: bool
     flagged: bool
     author: AdminAuthor
@@ -150,6 +154,7 @@ class AdminComment(msgspec.Struct, frozen=True, kw_only=True):
             depth=comment.depth,
             status=comment.status,
             previous_status=comment.previous_status,
+            removed_by=comment.removed_by,
             visible=comment.visible,
             flagged=comment.flagged,
             author=AdminAuthor(comment.author_name, comment.author_email, comment.author_url),

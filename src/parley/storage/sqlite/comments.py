@@ -10,7 +10,7 @@ import msgspec
 
 from parley.domain import tree
 from parley.domain.paging import Position, Sort
-from parley.domain.records import Comment, NewComment, QueueItem, Status, ThreadRow, ThreadSlice, stamp
+from parley.domain.records import Comment, NewComment, QueueItem, Removal, Status, ThreadRow, ThreadSlice, stamp
 from parley.storage.sqlite import queue, threads
 from parley.storage.sqlite.conn import Conn
 from parley.storage.sqlite.rows import COLUMNS, comment
@@ -181,7 +181,9 @@ class SqliteComments:
         )
 
     _SET_STATE = """
-    UPDATE comments SET status = :status, previous_status = :previous_status, visible = :visible, flagged = :flagged
+    UPDATE comments
+       SET status = :status, previous_status = :previous_status, visible = :visible, flagged = :flagged,
+           removed_by = :removed_by
      WHERE id = :id
     """
 
@@ -193,6 +195,7 @@ class SqliteComments:
         previous_status: Status | None,
         visible: bool,
         flagged: bool,
+        removed_by: Removal | None = None,
     ) -> Comment:
         await self._conn.execute(
             self._SET_STATE,
@@ -202,11 +205,17 @@ class SqliteComments:
                 "previous_status": None if previous_status is None else previous_status.value,
                 "visible": int(visible),
                 "flagged": int(flagged),
+                "removed_by": None if removed_by is None else removed_by.value,
             },
         )
         await self._count(comment.article_id, comment.path, int(visible) - int(comment.visible))
         return msgspec.structs.replace(
-            comment, status=status, previous_status=previous_status, visible=visible, flagged=flagged
+            comment,
+            status=status,
+            previous_status=previous_status,
+            visible=visible,
+            flagged=flagged,
+            removed_by=removed_by,
         )
 
     _REVISION = """
