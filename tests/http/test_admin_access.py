@@ -6,10 +6,12 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 import pytest
 from litestar import Litestar
 
 from parley.app import Services, create_app
+from parley.domain.policy import Policy
 from parley.domain.records import ArticleModeration, Role
 from parley.settings import Settings
 from tests.http.helpers import Client, audit_events, bearer, make_article, post
@@ -30,6 +32,7 @@ ROLES: dict[tuple[str, str], Role] = {
     ("PATCH", "/api/v1/admin/articles/{slug}"): A,
     ("GET", "/api/v1/admin/policy"): A,
     ("PUT", "/api/v1/admin/policy"): A,
+    ("PATCH", "/api/v1/admin/policy"): A,
     ("GET", "/api/v1/admin/bans"): M,
     ("POST", "/api/v1/admin/bans"): M,
     ("GET", "/api/v1/admin/bans/{ban_id}"): M,
@@ -42,7 +45,8 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/admin/articles"): {"slug": "new-one", "title": "New", "author": {"slug": "a", "name": "A"},
                                          "body": "text"},
     ("PATCH", "/api/v1/admin/articles/{slug}"): {"comments_open": False},
-    ("PUT", "/api/v1/admin/policy"): {"moderation": "post"},
+    ("PUT", "/api/v1/admin/policy"): {**msgspec.to_builtins(Policy()), "moderation": "post"},
+    ("PATCH", "/api/v1/admin/policy"): {"moderation": "post"},
     ("POST", "/api/v1/admin/bans"): {"email": "someone@example.org"},
 }  # fmt: skip
 

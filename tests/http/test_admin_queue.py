@@ -153,7 +153,7 @@ async def test_the_audit_log_is_newest_first_filters_by_actor_and_action_and_pag
     await moderate(client, moderator, ids[0], "approve")
     await moderate(client, other, ids[1], "reject", reason="off topic")
     await moderate(client, moderator, ids[2], "spam")
-    await client.put("/api/v1/admin/policy", json={"max_links": 4}, headers=admin)
+    await client.patch("/api/v1/admin/policy", json={"max_links": 4}, headers=admin)
     everything = (await audit(client, admin, limit=200))["items"]
     assert [(e["actor"], e["action"]) for e in everything[:4]] == [
         (ADMIN, "policy"),

@@ -43,10 +43,31 @@ async def test_put_replaces_the_policy_and_the_audit_names_what_changed(
     (event,) = await audit_events(services, action="policy")
     assert event.actor == ADMIN
     assert event.reason == 'moderation: "pre" -> "post"; hold_words: [] -> ["casino"]; max_links: 2 -> 5'
-    partial = await client.put("/api/v1/admin/policy", json={"moderation": "post"}, headers=admin)
-    assert partial.json() == DEFAULTS | {"moderation": "post"}  # left out means the default
+    again = await client.put("/api/v1/admin/policy", json=DEFAULTS | {"moderation": "post"}, headers=admin)
+    assert again.json() == DEFAULTS | {"moderation": "post"}
     article = await make_article(services)
     assert (await post(client, article.slug, body="casino")).json()["status"] == "approved"  # hold_words is gone
+
+
+async def test_a_put_that_leaves_settings_out_is_422_naming_them_and_changes_nothing(
+    client: Client, services: Services, admin: dict[str, str]
+) -> None:
+    await client.patch("/api/v1/admin/policy", json={"hold_words": ["casino"]}, headers=admin)
+    partial = await client.put("/api/v1/admin/policy", json={"moderation": "post"}, headers=admin)
+    assert partial.status_code == 422
+    assert "trust_returning_authors" in partial.text
+    assert (await read_policy(client, admin))["hold_words"] == ["casino"]
+
+
+async def test_patch_changes_only_the_settings_it_names(
+    client: Client, services: Services, admin: dict[str, str]
+) -> None:
+    await client.patch("/api/v1/admin/policy", json={"hold_words": ["casino"], "auto_close_days": 30}, headers=admin)
+    changed = await client.patch("/api/v1/admin/policy", json={"max_links": 0, "auto_close_days": None}, headers=admin)
+    assert changed.status_code == 200, changed.text
+    assert changed.json() == DEFAULTS | {"hold_words": ["casino"], "max_links": 0}
+    events = await audit_events(services, action="policy")
+    assert events[0].reason == "max_links: 2 -> 0; auto_close_days: 30 -> null"
 
 
 async def test_the_new_policy_applies_to_the_next_comment(
@@ -54,7 +75,7 @@ async def test_the_new_policy_applies_to_the_next_comment(
 ) -> None:
     article = await make_article(services, moderation=ArticleModeration.INHERIT)
     assert (await post(client, article.slug)).json()["status"] == "pending"
-    await client.put("/api/v1/admin/policy", json={"moderation": "post"}, headers=admin)
+    await client.patch("/api/v1/admin/policy", json={"moderation": "post"}, headers=admin)
     assert (await post(client, article.slug)).json()["status"] == "approved"
 
 
@@ -81,11 +102,11 @@ async def test_the_new_policy_applies_to_the_next_comment(
 async def test_unknown_keys_or_bad_values_are_422_and_change_nothing(
     client: Client, services: Services, admin: dict[str, str], body: Any
 ) -> None:
-    await client.put("/api/v1/admin/policy", json={"max_links": 7}, headers=admin)
+    await client.patch("/api/v1/admin/policy", json={"max_links": 7}, headers=admin)
     before = await read_policy(client, admin)
     events = await audit_events(services)
     raw = body.encode() if isinstance(body, str) else msgspec.json.encode(body)
-    response = await client.put(
+    response = await client.patch(
         "/api/v1/admin/policy", content=raw, headers=admin | {"Content-Type": "application/json"}
     )
     assert response.status_code == 422, response.text

@@ -48,7 +48,7 @@ async def test_limits_on_list_items_and_instants_are_in_the_document(document: d
     schemas = document["components"]["schemas"]
     assert schemas["ArticleIn"]["properties"]["tags"]["items"]["pattern"].startswith("^[a-z0-9]")
     assert schemas["BulkIn"]["properties"]["ids"]["items"]["pattern"].startswith("^[1-9]")
-    assert schemas["Policy"]["properties"]["hold_words"]["items"] == {
+    assert schemas["PolicyDocument"]["properties"]["hold_words"]["items"] == {
         "type": "string",
         "maxLength": 100,
         "minLength": 1,

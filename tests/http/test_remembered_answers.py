@@ -14,6 +14,7 @@ import pytest
 from parley.app import Services
 from parley.domain.paging import Sort
 from parley.http.cache.pages import ThreadPages
+from parley.http.schemas import ThreadPage
 from tests.http.helpers import Client, make_article, moderate, post, set_policy
 
 STALE = 1.0
@@ -30,7 +31,7 @@ class Clock:
 
 async def uncached(services: Services, slug: str, sort: Sort, limit: int) -> bytes:
     page, _ = await services.threads.page(slug, sort=sort, cursor=None, limit=limit, budget=250)
-    return msgspec.json.encode(page)
+    return msgspec.json.encode(ThreadPage.of(page))
 
 
 async def served(pages: ThreadPages, slug: str, sort: Sort, limit: int, **headers: str | None) -> bytes:

@@ -34,7 +34,7 @@ def assert_refused(response: Any, field: str) -> None:
     ("method", "path", "body"),
     [
         ("post", "/api/v1/admin/articles", article(moderation="sometimes")),
-        ("put", "/api/v1/admin/policy", {"moderation": "sometimes"}),
+        ("patch", "/api/v1/admin/policy", {"moderation": "sometimes"}),
     ],
 )
 async def test_a_bad_value_in_a_field_named_like_a_service_is_422_not_500(
@@ -63,8 +63,8 @@ async def test_a_number_string_is_not_a_number_but_a_whole_float_is_an_integer(
     client: Client, services: Services
 ) -> None:
     headers = await admin(services)
-    assert_refused(await client.put("/api/v1/admin/policy", json={"max_links": "5"}, headers=headers), "max_links")
-    response = await client.put("/api/v1/admin/policy", json={"max_links": 5.0}, headers=headers)
+    assert_refused(await client.patch("/api/v1/admin/policy", json={"max_links": "5"}, headers=headers), "max_links")
+    response = await client.patch("/api/v1/admin/policy", json={"max_links": 5.0}, headers=headers)
     assert response.status_code == 200, response.text
     assert response.json()["max_links"] == 5
 

@@ -37,9 +37,9 @@ def test_a_reply_beyond_max_depth_attaches_to_the_deepest_allowed_ancestor() -> 
 def test_rows_nest_under_their_parents_in_order() -> None:
     rows = [row(1, None, replies=2), row(2, 1, depth=1, replies=1), row(3, 2, depth=2), row(4, None)]
     nodes = tree.build(rows)
-    assert [n.id for n in nodes] == ["1", "4"]
-    assert [n.id for n in nodes[0].replies] == ["2"]
-    assert [n.id for n in nodes[0].replies[0].replies] == ["3"]
+    assert [n.id for n in nodes] == [1, 4]
+    assert [n.id for n in nodes[0].replies] == [2]
+    assert [n.id for n in nodes[0].replies[0].replies] == [3]
     assert nodes[0].reply_count == 2
 
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 import msgspec
 
 from parley.domain import paging
 from parley.domain.changes import move
-from parley.domain.errors import Conflict, NotFound
+from parley.domain.errors import Conflict, InvalidInput, NotFound
 from parley.domain.policy import Policy, in_force
 from parley.domain.ports import Store, Tx
 from parley.domain.records import AuditEvent, AuditQuery, Clock, Comment, NewEvent, QueueItem, Status
@@ -29,10 +31,10 @@ class Decision(msgspec.Struct, frozen=True, kw_only=True):
     expected_status: Status | None = None
 
 
-class BulkResult(msgspec.Struct, kw_only=True, omit_defaults=True):
-    """One id's outcome in a bulk decision: `ok`, `not_found` or `conflict`, with the new status when ok."""
+class Outcome(msgspec.Struct, kw_only=True):
+    """One comment's outcome in a bulk decision: `ok`, `not_found` or `conflict`, with its status when known."""
 
-    id: str
+    id: int
     result: str
     status: Status | None = None
     detail: str | None = None
@@ -87,7 +89,7 @@ class ModerationService:
                 raise NotFound("comment", str(comment_id))
             return await _apply(tx, comment, decision, actor, await in_force(tx), self._clock())
 
-    async def decide_many(self, ids: list[int], decision: Decision, actor: str) -> list[BulkResult]:
+    async def decide_many(self, ids: list[int], decision: Decision, actor: str) -> list[Outcome]:
         """The same decision for many comments in one transaction; a refusal for one id leaves the others done."""
         results = []
         async with self._store.writing() as tx:
@@ -96,16 +98,16 @@ class ModerationService:
             for comment_id in ids:
                 comment = await tx.comments.get(comment_id)
                 if comment is None:
-                    results.append(BulkResult(id=str(comment_id), result="not_found"))
+                    results.append(Outcome(id=comment_id, result="not_found"))
                     continue
                 try:
                     changed = await _apply(tx, comment, decision, actor, policy, now)
                 except Conflict as refused:
                     results.append(
-                        BulkResult(id=str(comment_id), result="conflict", status=comment.status, detail=refused.detail)
+                        Outcome(id=comment_id, result="conflict", status=comment.status, detail=refused.detail)
                     )
                     continue
-                results.append(BulkResult(id=str(comment_id), result="ok", status=changed.status))
+                results.append(Outcome(id=comment_id, result="ok", status=changed.status))
         return results
 
     async def history(self, comment_id: int) -> list[AuditEvent]:
@@ -125,19 +127,30 @@ class ModerationService:
     async def set_policy(self, policy: Policy, actor: str) -> Policy:
         """Replace the whole policy; the audit event names each setting that changed."""
         async with self._store.writing() as tx:
-            now = self._clock()
+            return await _store_policy(tx, await in_force(tx), policy, actor, self._clock())
+
+    async def amend_policy(self, changes: Mapping[str, Any], actor: str) -> Policy:
+        """Change only the named settings of the policy in force, in one transaction; the rest stay as they are."""
+        async with self._store.writing() as tx:
             before = await in_force(tx)
-            await tx.site.set_policy(policy, at=now)
-            changed = [
-                f"{name}: {msgspec.json.encode(getattr(before, name)).decode()} -> "
-                f"{msgspec.json.encode(getattr(policy, name)).decode()}"
-                for name in policy.__struct_fields__
-                if getattr(before, name) != getattr(policy, name)
-            ]
-            await tx.audit.append(
-                NewEvent(actor=actor, action="policy", reason="; ".join(changed) or "no change", at=now)
-            )
-        return policy
+            try:
+                policy = msgspec.convert({**msgspec.structs.asdict(before), **changes}, Policy)
+            except msgspec.ValidationError as error:
+                raise InvalidInput("policy", str(error)) from None
+            return await _store_policy(tx, before, policy, actor, self._clock())
+
+
+async def _store_policy(tx: Tx, before: Policy, policy: Policy, actor: str, now: datetime) -> Policy:
+    """Store the policy and audit each setting that changed, as `name: old -> new`."""
+    await tx.site.set_policy(policy, at=now)
+    changed = [
+        f"{name}: {msgspec.json.encode(getattr(before, name)).decode()} -> "
+        f"{msgspec.json.encode(getattr(policy, name)).decode()}"
+        for name in policy.__struct_fields__
+        if getattr(before, name) != getattr(policy, name)
+    ]
+    await tx.audit.append(NewEvent(actor=actor, action="policy", reason="; ".join(changed) or "no change", at=now))
+    return policy
 
 
 async def _apply(tx: Tx, comment: Comment, decision: Decision, actor: str, policy: Policy, now: datetime) -> Comment:

@@ -18,6 +18,15 @@ if TYPE_CHECKING:
 _RELEASING = frozenset({"trusted_author"})
 
 Phrase = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+# Each setting's bounds, for the policy and for the documents that change it.
+WordList = Annotated[tuple[Phrase, ...], msgspec.Meta(max_length=1000)]
+LinkLimit = Annotated[int, msgspec.Meta(ge=0, le=1000)]
+FlagThreshold = Annotated[int, msgspec.Meta(ge=1, le=1000)]
+EditWindow = Annotated[int, msgspec.Meta(ge=0, le=7 * 86400)]
+Depth = Annotated[int, msgspec.Meta(ge=1, le=20)]
+CloseDays = Annotated[int, msgspec.Meta(ge=1, le=36500)]
+Pace = Annotated[int, msgspec.Meta(ge=1, le=10000)]
+PaceWindow = Annotated[int, msgspec.Meta(ge=1, le=86400)]
 
 
 class Policy(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -25,18 +34,18 @@ class Policy(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tr
 
     moderation: Moderation = Moderation.PRE
     trust_returning_authors: bool = True
-    hold_words: Annotated[tuple[Phrase, ...], msgspec.Meta(max_length=1000)] = ()
-    block_words: Annotated[tuple[Phrase, ...], msgspec.Meta(max_length=1000)] = ()
-    max_links: Annotated[int, msgspec.Meta(ge=0, le=1000)] = 2
-    flag_threshold: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 3
+    hold_words: WordList = ()
+    block_words: WordList = ()
+    max_links: LinkLimit = 2
+    flag_threshold: FlagThreshold = 3
     hide_flagged: bool = False
-    edit_window_seconds: Annotated[int, msgspec.Meta(ge=0, le=7 * 86400)] = 900
-    max_depth: Annotated[int, msgspec.Meta(ge=1, le=20)] = 5
+    edit_window_seconds: EditWindow = 900
+    max_depth: Depth = 5
     shadow_ban: bool = False
-    auto_close_days: Annotated[int, msgspec.Meta(ge=1, le=36500)] | None = None
-    author_rate_limit: Annotated[int, msgspec.Meta(ge=1, le=10000)] = 5
-    """Comments one author (by email) may submit per `author_rate_window_seconds`."""
-    author_rate_window_seconds: Annotated[int, msgspec.Meta(ge=1, le=86400)] = 60
+    auto_close_days: CloseDays | None = None
+    author_rate_limit: Pace = 5
+    """Comments one author (by author key; else by e-mail or name at one network) may submit per window."""
+    author_rate_window_seconds: PaceWindow = 60
 
     def closes(self, article: Article, now: datetime) -> bool:
         """Comments close by an editor's hand, or by age when the site sets `auto_close_days`."""

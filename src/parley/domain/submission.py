@@ -25,7 +25,7 @@ from parley.domain.errors import (
 from parley.domain.identity import Client, Hasher, new_token, same_token, token_hash
 from parley.domain.policy import Facts, Policy, Verdict, in_force, judge
 from parley.domain.ports import Store, Tx
-from parley.domain.records import Article, Clock, Comment, FirstAnswer, NewComment, NewEvent, Status, stamp
+from parley.domain.records import Article, Clock, Comment, FirstAnswer, NewComment, NewEvent, Status
 from parley.domain.transitions import Action
 
 
@@ -40,19 +40,59 @@ class Draft(msgspec.Struct, frozen=True, kw_only=True):
     honeypot: bool = False
 
 
-class Receipt(msgspec.Struct, kw_only=True):
-    """The answer to a submission; its tokens appear here and are stored only as hashes."""
+class Submitted(msgspec.Struct, kw_only=True):
+    """What a submission answers: the comment as its author sees it, the status they are told, and its two
+    tokens (stored only as hashes, or sealed for a replay)."""
 
-    comment: tree.CommentNode
+    comment: tree.Node
     status: Status
     edit_token: str
-    edit_expires_at: str
-    author_token: str = ""
-    """The author key: send it back as X-Author-Token with later comments and edits. Once a moderator approves
-    one of its comments, its author is a returning author (under the same name)."""
+    edit_expires_at: datetime
+    author_token: str
 
 
-_RECEIPT = msgspec.json.Decoder(Receipt)
+class KeptComment(msgspec.Struct, frozen=True):
+    """A replayed answer's comment as kept: its own shape, so a change to `tree.Node` cannot break old records."""
+
+    id: int
+    parent_id: int | None
+    depth: int
+    author_name: str | None
+    author_url: str | None
+    body_html: str | None
+    created_at: str
+    edited_at: str | None
+    status: Status
+    reply_count: int
+
+
+class KeptReceipt(msgspec.Struct, frozen=True, tag="receipt/1", tag_field="kind"):
+    """A first answer as kept for replays, tokens apart; the tag names its version, and a new shape gets a new tag
+    (decoded beside this one) rather than changing it."""
+
+    comment: KeptComment
+    status: Status
+    edit_expires_at: datetime
+
+    @classmethod
+    def of(cls, receipt: Submitted) -> KeptReceipt:
+        node = receipt.comment
+        name, url = (None, None) if node.author is None else (node.author.name, node.author.url)
+        kept = KeptComment(node.id, node.parent_id, node.depth, name, url, node.body_html, node.created_at,
+                           node.edited_at, node.status, node.reply_count)  # fmt: skip
+        return cls(kept, receipt.status, receipt.edit_expires_at)
+
+    def submitted(self, edit_token: str, author_token: str) -> Submitted:
+        kept = self.comment
+        author = None if kept.author_name is None else tree.Byline(kept.author_name, kept.author_url)
+        node = tree.Node(id=kept.id, parent_id=kept.parent_id, depth=kept.depth, author=author,
+                         body_html=kept.body_html, created_at=kept.created_at, edited_at=kept.edited_at,
+                         status=kept.status, replies=[], reply_count=kept.reply_count)  # fmt: skip
+        return Submitted(comment=node, status=self.status, edit_token=edit_token, edit_expires_at=self.edit_expires_at,
+                       author_token=author_token)  # fmt: skip
+
+
+_KEPT = msgspec.json.Decoder(KeptReceipt)
 REPLAY_WINDOW = timedelta(days=1)
 """How long an Idempotency-Key replays its first answer: retries come within minutes, a day is plenty."""
 
@@ -94,7 +134,7 @@ class SubmissionService:
         client: Client,
         idempotency_key: str | None = None,
         author_token: str | None = None,
-    ) -> Receipt:
+    ) -> Submitted:
         """Store a comment or reply with the status the rules give it; replay the first answer for a known key."""
         # An unknown article is refused before the Markdown is rendered and a write begins: a flood of posts to
         # made-up slugs costs a lookup each. A retry with a key may still be owed its first answer, so it goes on.
@@ -123,7 +163,7 @@ class SubmissionService:
                 await self._remember(tx, scope, request_hash, receipt, now)
             return receipt
 
-    async def _replay(self, tx: Tx, scope: str, request_hash: str, now: datetime) -> Receipt | None:
+    async def _replay(self, tx: Tx, scope: str, request_hash: str, now: datetime) -> Submitted | None:
         """The first answer this client was given for this key, tokens included; None if there was none."""
         first = await tx.site.replay(scope, since=now - REPLAY_WINDOW)
         if first is None:
@@ -132,19 +172,15 @@ class SubmissionService:
             raise IdempotencyMismatch("this Idempotency-Key was used with a different request")
         if not first.response or first.comment_id is None:
             raise Erased("the comment this Idempotency-Key created has been erased")
-        receipt = _RECEIPT.decode(first.response)
         edit, _, author = self._hasher.seal(scope, first.comment_id, first.sealed).decode("ascii").partition("\0")
-        receipt.edit_token, receipt.author_token = edit, author
-        return receipt
+        return _KEPT.decode(first.response).submitted(edit, author)
 
-    async def _remember(self, tx: Tx, scope: str, request_hash: str, receipt: Receipt, now: datetime) -> None:
+    async def _remember(self, tx: Tx, scope: str, request_hash: str, receipt: Submitted, now: datetime) -> None:
         """Keep the first answer for this client's retries, its tokens sealed."""
-        comment_id = int(receipt.comment.id)
+        comment_id = receipt.comment.id
         secrets = f"{receipt.edit_token}\0{receipt.author_token}".encode("ascii")
-        bare = msgspec.structs.replace(receipt, edit_token="", author_token="")
-        first = FirstAnswer(
-            request_hash, msgspec.json.encode(bare), self._hasher.seal(scope, comment_id, secrets), comment_id
-        )
+        kept = msgspec.json.encode(KeptReceipt.of(receipt))
+        first = FirstAnswer(request_hash, kept, self._hasher.seal(scope, comment_id, secrets), comment_id)
         await tx.site.remember(scope, first, at=now, since=now - REPLAY_WINDOW)
 
     async def _open_article(self, tx: Tx, slug: str, now: datetime) -> tuple[Article, Policy]:
@@ -192,7 +228,7 @@ class SubmissionService:
         facts = Facts(trusted=trusted, banned=banned, honeypot=draft.honeypot)
         return judge(policy, attempt.article, shown, facts)
 
-    async def _store_comment(self, tx: Tx, attempt: Attempt, verdict: Verdict) -> Receipt:
+    async def _store_comment(self, tx: Tx, attempt: Attempt, verdict: Verdict) -> Submitted:
         """Insert the comment where it belongs and audit it; the receipt carries its two tokens."""
         article, policy, draft, author, now = (
             attempt.article,
@@ -239,11 +275,11 @@ class SubmissionService:
             at=now,
         )
         await tx.audit.append(created)
-        return Receipt(
+        return Submitted(
             comment=tree.author_view(comment),
             status=verdict.told,
             edit_token=edit_token,
-            edit_expires_at=stamp(now + timedelta(seconds=policy.edit_window_seconds)),
+            edit_expires_at=now + timedelta(seconds=policy.edit_window_seconds),
             author_token=author.token,
         )
 
@@ -287,7 +323,7 @@ class SubmissionService:
         *,
         author_token: str | None = None,
         honeypot: bool = False,
-    ) -> tree.CommentNode:
+    ) -> tree.Node:
         """An edit is judged as a new comment would be, on the same article, by the same author: an edit that a
         new comment's rules would hold takes the comment out of view and back to the queue, never out of it."""
         _require_visible_body(body)

@@ -18,18 +18,20 @@ from parley.domain.records import Clock, Comment, FlagReason, NewEvent, Status, 
 MAX_COUNT_SLUGS = 100
 
 
-class ThreadPage(msgspec.Struct, kw_only=True):
+class ThreadView(msgspec.Struct, kw_only=True):
+    """One page of an article's thread: its visible-comment count, the top-level comments with their replies."""
+
     article: str
     count: int
-    items: list[tree.CommentNode]
+    items: list[tree.Node]
     next_cursor: str | None
 
 
-class ReplyPage(msgspec.Struct, kw_only=True):
+class RepliesView(msgspec.Struct, kw_only=True):
     """More replies below one comment, in thread order; each item's `parent_id` says where it goes."""
 
-    comment: str
-    items: list[tree.CommentNode]
+    comment: int
+    items: list[tree.Node]
     next_cursor: str | None
 
 
@@ -90,7 +92,7 @@ class ThreadService:
         limit: int,
         budget: int = DEFAULT_BUDGET,
         edit_token: str | None = None,
-    ) -> tuple[ThreadPage, int]:
+    ) -> tuple[ThreadView, int]:
         """One page of top-level comments with their replies nested, in one query, and the article version it shows.
 
         A request carrying the edit token of its own pending comment also sees that comment in place.
@@ -120,10 +122,10 @@ class ThreadService:
         if found.more:
             last_root = next(row for row in reversed(found.rows) if row.parent_id is None)
             next_cursor = _cursor(sort, last_root)
-        page = ThreadPage(article=article.slug, count=count, items=items, next_cursor=next_cursor)
+        page = ThreadView(article=article.slug, count=count, items=items, next_cursor=next_cursor)
         return page, article.version
 
-    async def replies(self, comment_id: int, *, cursor: str | None, budget: int = DEFAULT_BUDGET) -> ReplyPage:
+    async def replies(self, comment_id: int, *, cursor: str | None, budget: int = DEFAULT_BUDGET) -> RepliesView:
         """The shown replies below a comment, page by page, for threads whose pages show only the first ones."""
         kind = _replies_kind(comment_id)
         after_id = None if cursor is None else paging.decode(cursor, kind).id
@@ -138,9 +140,9 @@ class ThreadService:
                     raise InvalidInput("cursor", "not a cursor this list gave out")
             rows, more = await tx.comments.replies(parent, after=after, budget=budget)
         next_cursor = paging.encode(kind, 0, rows[-1].id) if more else None
-        return ReplyPage(comment=str(comment_id), items=tree.build(rows, below=comment_id), next_cursor=next_cursor)
+        return RepliesView(comment=comment_id, items=tree.build(rows, below=comment_id), next_cursor=next_cursor)
 
-    async def one(self, comment_id: int) -> tree.CommentNode:
+    async def one(self, comment_id: int) -> tree.Node:
         """A single visible comment, without its replies."""
         async with self._store.reading() as tx:
             comment = await tx.comments.get(comment_id)

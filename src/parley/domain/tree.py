@@ -36,41 +36,43 @@ def reply_target(parent_id: int, parent_path: str, parent_depth: int, max_depth:
     return int(parent_path.split(".")[max_depth - 1], 16)
 
 
-class CommentAuthor(msgspec.Struct, frozen=True, omit_defaults=True):
+class Byline(msgspec.Struct, frozen=True):
+    """Who wrote a comment, as readers are shown: a name, and the address it links to if any."""
+
     name: str
-    url: str | None = None
+    url: str | None
 
 
-class CommentNode(msgspec.Struct, kw_only=True, omit_defaults=True):
-    """A comment as a reader sees it; tombstones carry neither author nor body.
+class Node(msgspec.Struct, kw_only=True):
+    """A comment as a reader sees it, with its shown replies; tombstones carry neither byline nor body.
 
-    `replies_cursor` appears only when a page shows the first of this comment's replies and the rest are
-    at `GET /api/v1/comments/{id}/replies?cursor=...`.
+    Times are the store's fixed-width UTC text. `replies_cursor` is set when a page shows only the first of
+    this comment's replies and the rest are to be fetched below it.
     """
 
-    id: str
-    parent_id: str | None
+    id: int
+    parent_id: int | None
     depth: int
-    author: CommentAuthor | None
+    author: Byline | None
     body_html: str | None
     created_at: str
     edited_at: str | None
     status: Status
-    replies: list[CommentNode]
+    replies: list[Node]
     reply_count: int
     replies_cursor: str | None = None
 
 
-def node(row: ThreadRow, own: Status | None = None) -> CommentNode:
+def node(row: ThreadRow, own: Status | None = None) -> Node:
     """A row as a reader sees it: visible, the reader's own comment (`own`: the status its author was told),
     or a tombstone kept for replies."""
-    parent_id = None if row.parent_id is None else str(row.parent_id)
+    parent_id = row.parent_id
     if row.visible or own is not None:
-        return CommentNode(
-            id=str(row.id),
+        return Node(
+            id=row.id,
             parent_id=parent_id,
             depth=row.depth,
-            author=CommentAuthor(row.author_name, row.author_url),
+            author=Byline(row.author_name, row.author_url),
             body_html=row.body_html,
             created_at=row.created_at,
             edited_at=row.edited_at,
@@ -78,8 +80,8 @@ def node(row: ThreadRow, own: Status | None = None) -> CommentNode:
             replies=[],
             reply_count=row.visible_replies,
         )
-    return CommentNode(
-        id=str(row.id),
+    return Node(
+        id=row.id,
         parent_id=parent_id,
         depth=row.depth,
         author=None,
@@ -94,7 +96,7 @@ def node(row: ThreadRow, own: Status | None = None) -> CommentNode:
 
 def build(
     rows: list[ThreadRow], own_id: int | None = None, own: Status | None = None, *, below: int | None = None
-) -> list[CommentNode]:
+) -> list[Node]:
     """Nest rows that arrive in thread order (each parent before its replies) under their parents.
 
     For a thread page the top level is the comments without a parent; for a page of the replies `below` a
@@ -103,8 +105,8 @@ def build(
     The author's own comment `own_id` shows as `own`, the status they were told; if that is `approved`, their
     view counts it among its parents' replies as everyone's view would count a comment that went live.
     """
-    by_id: dict[int, CommentNode] = {}
-    top: list[CommentNode] = []
+    by_id: dict[int, Node] = {}
+    top: list[Node] = []
     for row in rows:
         item = node(row, own if row.id == own_id else None)
         by_id[row.id] = item
@@ -118,7 +120,7 @@ def build(
     return top
 
 
-def _count_among_replies(by_id: dict[int, CommentNode], rows: list[ThreadRow], row: ThreadRow) -> None:
+def _count_among_replies(by_id: dict[int, Node], rows: list[ThreadRow], row: ThreadRow) -> None:
     parents = {item.id: item.parent_id for item in rows}
     above = row.parent_id
     while above is not None and above in by_id:
@@ -126,7 +128,7 @@ def _count_among_replies(by_id: dict[int, CommentNode], rows: list[ThreadRow], r
         above = parents.get(above)
 
 
-def author_view(comment: Comment) -> CommentNode:
+def author_view(comment: Comment) -> Node:
     """A comment as its author sees it: in place, with the status they were told (never `spam`)."""
     row = ThreadRow(
         comment.id,

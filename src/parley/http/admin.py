@@ -18,6 +18,7 @@ from parley.http.admin_schemas import (
     AuditOut,
     BulkIn,
     BulkOut,
+    BulkResult,
     DecisionIn,
     QueueEntry,
     QueueOut,
@@ -93,7 +94,8 @@ class DecisionsController(Controller):
         """One decision for up to 200 comments; a result per id, and one refusal undoes nothing else."""
         decision = Decision(action=data.action, reason=data.reason, expected_status=data.expected_status)
         ids = list(dict.fromkeys(int(value) for value in data.ids))
-        return BulkOut(await moderation_service.decide_many(ids, decision, moderator.name))
+        outcomes = await moderation_service.decide_many(ids, decision, moderator.name)
+        return BulkOut([BulkResult.of(outcome) for outcome in outcomes])
 
     @get("/{comment_id:int}", responses=problems(*refusals(Role.MODERATOR), 404, 422))
     async def comment(self, comment_id: IdPath, moderation_service: NamedDependency[ModerationService]) -> AdminComment:

@@ -7,9 +7,21 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar
 
 import msgspec
+from msgspec import UNSET, UnsetType
 
-from parley.domain.moderation import BulkResult
-from parley.domain.policy import holding
+from parley.domain.moderation import Outcome
+from parley.domain.policy import (
+    CloseDays,
+    Depth,
+    EditWindow,
+    FlagThreshold,
+    LinkLimit,
+    Pace,
+    PaceWindow,
+    Policy,
+    WordList,
+    holding,
+)
 from parley.domain.records import (
     ArticleChanges,
     ArticleDraft,
@@ -20,6 +32,7 @@ from parley.domain.records import (
     Comment,
     Flag,
     FlagReason,
+    Moderation,
     QueueItem,
     Removal,
     Status,
@@ -246,6 +259,19 @@ class BulkIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tr
     expected_status: Status | None = None
 
 
+class BulkResult(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """One id's outcome in a bulk decision: `ok`, `not_found` or `conflict`, with the new status when ok."""
+
+    id: str
+    result: str
+    status: Status | None = None
+    detail: str | None = None
+
+    @classmethod
+    def of(cls, outcome: Outcome) -> BulkResult:
+        return cls(id=str(outcome.id), result=outcome.result, status=outcome.status, detail=outcome.detail)
+
+
 class BulkOut(msgspec.Struct, frozen=True):
     results: list[BulkResult]
 
@@ -336,3 +362,51 @@ class BanOut(msgspec.Struct, frozen=True, kw_only=True):
 class BanList(msgspec.Struct, frozen=True):
     items: list[BanOut]
     next_cursor: str | None
+
+
+class PolicyDocument(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """The whole site policy: what GET answers and what PUT must send, every setting named."""
+
+    moderation: Moderation
+    """`pre`: new comments wait for a moderator (unless their author is a returning one); `post`: live at once."""
+    trust_returning_authors: bool
+    hold_words: WordList
+    block_words: WordList
+    max_links: LinkLimit
+    flag_threshold: FlagThreshold
+    hide_flagged: bool
+    edit_window_seconds: EditWindow
+    max_depth: Depth
+    shadow_ban: bool
+    auto_close_days: CloseDays | None
+    author_rate_limit: Pace
+    author_rate_window_seconds: PaceWindow
+
+    @classmethod
+    def of(cls, policy: Policy) -> PolicyDocument:
+        return cls(**msgspec.structs.asdict(policy))
+
+    def to_policy(self) -> Policy:
+        return Policy(**msgspec.structs.asdict(self))
+
+
+class PolicyChanges(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Some settings of the policy (PATCH): those named change, the rest stay as they are."""
+
+    moderation: Moderation | UnsetType = UNSET
+    trust_returning_authors: bool | UnsetType = UNSET
+    hold_words: WordList | UnsetType = UNSET
+    block_words: WordList | UnsetType = UNSET
+    max_links: LinkLimit | UnsetType = UNSET
+    flag_threshold: FlagThreshold | UnsetType = UNSET
+    hide_flagged: bool | UnsetType = UNSET
+    edit_window_seconds: EditWindow | UnsetType = UNSET
+    max_depth: Depth | UnsetType = UNSET
+    shadow_ban: bool | UnsetType = UNSET
+    auto_close_days: CloseDays | UnsetType | None = UNSET
+    author_rate_limit: Pace | UnsetType = UNSET
+    author_rate_window_seconds: PaceWindow | UnsetType = UNSET
+
+    def named(self) -> dict[str, Any]:
+        """The settings this document names."""
+        return {name: value for name, value in msgspec.structs.asdict(self).items() if value is not UNSET}

@@ -13,9 +13,8 @@ from parley.domain import paging
 from parley.domain.access import BanService
 from parley.domain.articles import ArticleService
 from parley.domain.moderation import ModerationService
-from parley.domain.policy import Policy
 from parley.domain.records import Clock, Role, Token
-from parley.http.admin_schemas import ArticleIn, ArticlePatch, BanIn, BanList, BanOut
+from parley.http.admin_schemas import ArticleIn, ArticlePatch, BanIn, BanList, BanOut, PolicyChanges, PolicyDocument
 from parley.http.errors import problems
 from parley.http.guards import refusals, requirement, requires
 from parley.http.params import IdPath, SlugPath
@@ -63,19 +62,30 @@ class PolicyController(Controller):
     security = requirement(Role.ADMIN)
 
     @get(responses=problems(*refusals(Role.ADMIN)))
-    async def read_policy(self, moderation_service: NamedDependency[ModerationService]) -> Policy:
+    async def read_policy(self, moderation_service: NamedDependency[ModerationService]) -> PolicyDocument:
         """The site's moderation policy."""
-        return await moderation_service.policy()
+        return PolicyDocument.of(await moderation_service.policy())
 
     @put(responses=problems(*refusals(Role.ADMIN), 413, 415, 422))
     async def replace_policy(
         self,
-        data: JSONBody[Policy],
+        data: JSONBody[PolicyDocument],
         moderation_service: NamedDependency[ModerationService],
         moderator: NamedDependency[Token],
-    ) -> Policy:
-        """Replace the whole policy; settings left out take their defaults, unknown ones are refused."""
-        return await moderation_service.set_policy(data, moderator.name)
+    ) -> PolicyDocument:
+        """Replace the whole policy: every setting must be sent (422 names those missing); to change only some,
+        PATCH them."""
+        return PolicyDocument.of(await moderation_service.set_policy(data.to_policy(), moderator.name))
+
+    @patch(responses=problems(*refusals(Role.ADMIN), 413, 415, 422))
+    async def change_policy(
+        self,
+        data: JSONBody[PolicyChanges],
+        moderation_service: NamedDependency[ModerationService],
+        moderator: NamedDependency[Token],
+    ) -> PolicyDocument:
+        """Change the settings sent and keep the others; the audit log names each setting that changed."""
+        return PolicyDocument.of(await moderation_service.amend_policy(data.named(), moderator.name))
 
 
 class BansController(Controller):

@@ -13,9 +13,8 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_
 
 from parley.domain.errors import Forbidden
 from parley.domain.paging import Sort
-from parley.domain.submission import Receipt, SubmissionService
-from parley.domain.threads import DEFAULT_BUDGET, ReplyPage, ThreadPage, ThreadService
-from parley.domain.tree import CommentNode
+from parley.domain.submission import SubmissionService
+from parley.domain.threads import DEFAULT_BUDGET, ThreadService
 from parley.http.cache.counts import CountAnswers
 from parley.http.cache.fastpath import CACHED
 from parley.http.cache.pages import ThreadPages
@@ -23,7 +22,17 @@ from parley.http.client import ParleyRequest
 from parley.http.errors import problems
 from parley.http.limits import READS, WRITES
 from parley.http.params import IdPath, SlugPath
-from parley.http.schemas import CommentEdit, CommentIn, Counts, Flagged, FlagIn
+from parley.http.schemas import (
+    CommentEdit,
+    CommentIn,
+    CommentNode,
+    Counts,
+    Flagged,
+    FlagIn,
+    Receipt,
+    ReplyPage,
+    ThreadPage,
+)
 
 MaxComments = Annotated[int, QueryParameter(ge=1, le=500, description="most comments in one page, replies included")]
 EditToken = Annotated[
@@ -111,7 +120,8 @@ class ThreadController(Controller):
         `X-Author-Token` with the author's later comments and edits. Once a moderator has approved one comment
         posted with it, comments under the same name with it are a returning author's.
         """
-        return await submissions.submit(slug, data.to_draft(), request.visitor, idempotency_key, author_token)
+        submitted = await submissions.submit(slug, data.to_draft(), request.visitor, idempotency_key, author_token)
+        return Receipt.of(submitted)
 
 
 class CommentController(Controller):
@@ -122,7 +132,7 @@ class CommentController(Controller):
     @get(responses=problems(404, 422, 429))
     async def get_comment(self, comment_id: IdPath, threads: NamedDependency[ThreadService]) -> CommentNode:
         """One visible comment (its replies are in the thread)."""
-        return await threads.one(comment_id)
+        return CommentNode.of(await threads.one(comment_id))
 
     @get("/replies", responses=problems(404, 422, 429))
     async def more_replies(
@@ -133,7 +143,7 @@ class CommentController(Controller):
         max_comments: MaxComments = DEFAULT_BUDGET,
     ) -> ReplyPage:
         """The replies below a comment in thread order, page by page: where a thread page's `replies_cursor` leads."""
-        return await threads.replies(comment_id, cursor=cursor, budget=max_comments)
+        return ReplyPage.of(await threads.replies(comment_id, cursor=cursor, budget=max_comments))
 
     @patch(responses=problems(403, 404, 409, 413, 415, 422, 429), opt=WRITES)
     async def edit_comment(
@@ -147,7 +157,7 @@ class CommentController(Controller):
     ) -> CommentNode:
         """The author's edit, inside the edit window while comments are open; judged like a new comment, so an edit
         that would wait for a moderator takes the comment out of view until one decides."""
-        return await submissions.edit(
+        edited = await submissions.edit(
             comment_id,
             _required(edit_token),
             data.body,
@@ -155,6 +165,7 @@ class CommentController(Controller):
             author_token=author_token,
             honeypot=bool(data.homepage),
         )
+        return CommentNode.of(edited)
 
     @delete(status_code=HTTP_204_NO_CONTENT, responses=problems(403, 404, 422, 429), opt=WRITES)
     async def delete_comment(

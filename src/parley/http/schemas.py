@@ -7,8 +7,10 @@ from typing import Annotated
 
 import msgspec
 
-from parley.domain.records import ArticleSummary, ArticleView, FlagReason, Moderation
-from parley.domain.submission import Draft
+from parley.domain.records import ArticleSummary, ArticleView, FlagReason, Moderation, Status, stamp
+from parley.domain.submission import Draft, Submitted
+from parley.domain.threads import RepliesView, ThreadView
+from parley.domain.tree import Node
 
 # Wire patterns mean the same to msgspec (Python's `re`) and to OpenAPI tools (ECMA-262 regexes): no `$`, which
 # Python also matches before a final newline ("Ann\n" would pass as a name), and no `\s`, whose members differ.
@@ -136,3 +138,97 @@ class ArticleList(msgspec.Struct, frozen=True):
 
 class Counts(msgspec.Struct, frozen=True):
     counts: dict[str, int]
+
+
+class CommentAuthor(msgspec.Struct, frozen=True, omit_defaults=True):
+    name: str
+    url: str | None = None
+
+
+class CommentNode(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """A comment as a reader sees it; tombstones carry neither author nor body.
+
+    `replies_cursor` appears only when a page shows the first of this comment's replies and the rest are
+    at `GET /api/v1/comments/{id}/replies?cursor=...`.
+    """
+
+    id: str
+    parent_id: str | None
+    depth: int
+    author: CommentAuthor | None
+    body_html: str | None
+    created_at: str
+    edited_at: str | None
+    status: Status
+    replies: list[CommentNode]
+    reply_count: int
+    replies_cursor: str | None = None
+
+    @classmethod
+    def of(cls, node: Node) -> CommentNode:
+        author = node.author
+        return cls(
+            id=str(node.id),
+            parent_id=None if node.parent_id is None else str(node.parent_id),
+            depth=node.depth,
+            author=None if author is None else CommentAuthor(author.name, author.url),
+            body_html=node.body_html,
+            created_at=node.created_at,
+            edited_at=node.edited_at,
+            status=node.status,
+            replies=[cls.of(reply) for reply in node.replies],
+            reply_count=node.reply_count,
+            replies_cursor=node.replies_cursor,
+        )
+
+
+class ThreadPage(msgspec.Struct, kw_only=True):
+    article: str
+    count: int
+    items: list[CommentNode]
+    next_cursor: str | None
+
+    @classmethod
+    def of(cls, view: ThreadView) -> ThreadPage:
+        return cls(
+            article=view.article,
+            count=view.count,
+            items=[CommentNode.of(node) for node in view.items],
+            next_cursor=view.next_cursor,
+        )
+
+
+class ReplyPage(msgspec.Struct, kw_only=True):
+    """More replies below one comment, in thread order; each item's `parent_id` says where it goes."""
+
+    comment: str
+    items: list[CommentNode]
+    next_cursor: str | None
+
+    @classmethod
+    def of(cls, view: RepliesView) -> ReplyPage:
+        return cls(
+            comment=str(view.comment), items=[CommentNode.of(node) for node in view.items], next_cursor=view.next_cursor
+        )
+
+
+class Receipt(msgspec.Struct, kw_only=True):
+    """The answer to a submission; the edit token appears here once and is stored only as a hash."""
+
+    comment: CommentNode
+    status: Status
+    edit_token: str
+    edit_expires_at: str
+    author_token: str
+    """The author key: send it back as X-Author-Token with later comments and edits. Once a moderator approves
+    one of its comments, its author is a returning author (under the same name)."""
+
+    @classmethod
+    def of(cls, submitted: Submitted) -> Receipt:
+        return cls(
+            comment=CommentNode.of(submitted.comment),
+            status=submitted.status,
+            edit_token=submitted.edit_token,
+            edit_expires_at=stamp(submitted.edit_expires_at),
+            author_token=submitted.author_token,
+        )

@@ -16,6 +16,7 @@ from parley.domain.paging import Sort
 from parley.domain.threads import ThreadService
 from parley.http.cache.answers import STALE_FOR, Answers, Entry
 from parley.http.cache.fastpath import Answer
+from parley.http.schemas import ThreadPage
 
 _ENCODER = msgspec.json.Encoder()
 # Shared caches must not hand one reader's view (with their own pending comment) to another.
@@ -89,7 +90,7 @@ class ThreadPages:
         page, version = await self._threads.page(
             request.slug, sort=request.sort, cursor=request.cursor, limit=request.limit, budget=request.budget
         )
-        return version, _ENCODER.encode(page)
+        return version, _ENCODER.encode(ThreadPage.of(page))
 
     async def read(
         self,
@@ -108,7 +109,7 @@ class ThreadPages:
             own_view, _ = await self._threads.page(
                 slug, sort=sort, cursor=cursor, limit=limit, budget=budget, edit_token=edit_token
             )
-            return _response(_ENCODER.encode(own_view), HTTP_200_OK, _PRIVATE)
+            return _response(_ENCODER.encode(ThreadPage.of(own_view)), HTTP_200_OK, _PRIVATE)
         if cursor is not None:
             paging.decode(cursor, sort.value)  # a bad cursor is refused even to a client holding a fresh ETag
         article_id, version = await self._threads.version(slug)
