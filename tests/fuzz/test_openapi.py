@@ -123,10 +123,10 @@ def before_call(context: schemathesis.HookContext, case: schemathesis.Case, kwar
         headers["Idempotency-Key"] = hashlib.sha256(named).hexdigest()
     if case.path == "/api/v1/admin/bans" and isinstance(case.body, dict):
         _valid_ban(case.body)
-    if case.path == "/api/v1/admin/policy" and isinstance(case.body, dict):
+    window = case.body.get("edit_window_seconds") if isinstance(case.body, dict) else None
+    if case.path == "/api/v1/admin/policy" and isinstance(window, int) and isinstance(case.body, dict):
         # The seeded comments stay editable for the whole run: a window shorter than the run would end them.
-        if isinstance(case.body.get("edit_window_seconds"), int):
-            case.body["edit_window_seconds"] = max(case.body["edit_window_seconds"], 3600)
+        case.body["edit_window_seconds"] = max(window, 3600)
 
 
 def _valid_ban(body: dict[str, Any]) -> None:
