@@ -134,7 +134,7 @@ async def test_an_admin_creates_an_article_and_gets_the_article_back(
     assert (article["slug"], article["title"], article["reading_minutes"]) == ("harbour-reopens", "The harbour reopens",
                                                                                3)  # fmt: skip
     assert article["author"] == {"slug": "jo-reyes", "name": "Jo Reyes"}
-    assert article["published_at"] == "2026-01-15T12:00:00Z"
+    assert article["published_at"] == "2026-01-15T12:00:00.000000Z"
     assert article["body_html"].startswith("<p>The harbour reopened on <strong>Monday</strong>.")
     assert article["comments"] == {"open": True, "moderation": "pre", "count": 0}
     assert (await client.get("/api/v1/articles/harbour-reopens")).json() == article
@@ -157,7 +157,7 @@ async def test_an_article_scheduled_for_later_appears_only_then(
     assert (await client.post("/api/v1/admin/articles", json=scheduled, headers=admin)).status_code == 201
     assert (await client.get("/api/v1/articles/harbour-reopens")).status_code == 404
     editor = await client.get("/api/v1/admin/articles/harbour-reopens", headers=admin)
-    assert editor.json()["published_at"] == "2026-01-16T05:00:00Z"
+    assert editor.json()["published_at"] == "2026-01-16T05:00:00.000000Z"
     clock.advance(hours=17)
     assert (await client.get("/api/v1/articles/harbour-reopens")).status_code == 200
 

@@ -36,9 +36,10 @@ from parley.domain.records import (
     QueueItem,
     Removal,
     Status,
+    stamp,
 )
 from parley.domain.transitions import ModeratorAction
-from parley.http.schemas import END, ID_PATTERN, SPACE
+from parley.http.schemas import END, ID_PATTERN, SPACE, Instant
 
 SLUG = rf"^[a-z0-9]+(?:-[a-z0-9]+)*{END}"
 Slug = Annotated[str, msgspec.Meta(min_length=1, max_length=120, pattern=SLUG)]
@@ -154,8 +155,8 @@ class AdminComment(msgspec.Struct, frozen=True, kw_only=True):
     author: AdminAuthor
     body: str
     body_html: str
-    created_at: datetime
-    edited_at: datetime | None
+    created_at: Instant
+    edited_at: Instant | None
     rules: list[str]
 
     @classmethod
@@ -173,8 +174,8 @@ class AdminComment(msgspec.Struct, frozen=True, kw_only=True):
             author=AdminAuthor(comment.author_name, comment.author_email, comment.author_url),
             body=comment.body,
             body_html=comment.body_html,
-            created_at=comment.created_at,
-            edited_at=comment.edited_at,
+            created_at=stamp(comment.created_at),
+            edited_at=None if comment.edited_at is None else stamp(comment.edited_at),
             rules=list(comment.rules),
         )
 
@@ -182,11 +183,11 @@ class AdminComment(msgspec.Struct, frozen=True, kw_only=True):
 class FlagOut(msgspec.Struct, frozen=True):
     reason: FlagReason
     note: str | None
-    created_at: datetime
+    created_at: Instant
 
     @classmethod
     def from_domain(cls, flag: Flag) -> FlagOut:
-        return cls(flag.reason, flag.note, flag.created_at)
+        return cls(flag.reason, flag.note, stamp(flag.created_at))
 
 
 class ArticleRef(msgspec.Struct, frozen=True):
@@ -284,7 +285,7 @@ class AuditEventOut(msgspec.Struct, frozen=True, kw_only=True):
     from_status: Status | None
     to_status: Status | None
     reason: str | None
-    created_at: datetime
+    created_at: Instant
 
     @classmethod
     def from_domain(cls, event: AuditEvent) -> AuditEventOut:
@@ -296,7 +297,7 @@ class AuditEventOut(msgspec.Struct, frozen=True, kw_only=True):
             from_status=event.from_status,
             to_status=event.to_status,
             reason=event.reason,
-            created_at=event.created_at,
+            created_at=stamp(event.created_at),
         )
 
 
@@ -341,8 +342,8 @@ class BanOut(msgspec.Struct, frozen=True, kw_only=True):
     """Set for a ban of a CIDR network: its prefix length; absent for a client network (an address, an IPv6 /64)."""
     reason: str | None
     created_by: str
-    created_at: datetime
-    expires_at: datetime | None
+    created_at: Instant
+    expires_at: Instant | None
 
     @classmethod
     def from_domain(cls, ban: Ban) -> BanOut:
@@ -354,8 +355,8 @@ class BanOut(msgspec.Struct, frozen=True, kw_only=True):
             network_prefix=ban.prefix,
             reason=ban.reason,
             created_by=ban.created_by,
-            created_at=ban.created_at,
-            expires_at=ban.expires_at,
+            created_at=stamp(ban.created_at),
+            expires_at=None if ban.expires_at is None else stamp(ban.expires_at),
         )
 
 

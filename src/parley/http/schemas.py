@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 import msgspec
@@ -80,6 +79,10 @@ class Flagged(msgspec.Struct, frozen=True):
     received: bool = True
 
 
+Instant = Annotated[str, msgspec.Meta(description="RFC 3339, UTC, to the microsecond: 2026-01-15T12:00:00.000000Z")]
+"""Every time an answer carries, in one fixed-width spelling (the store's own)."""
+
+
 class AuthorOut(msgspec.Struct, frozen=True):
     slug: str
     name: str
@@ -89,7 +92,7 @@ class ArticleSummaryOut(msgspec.Struct, frozen=True, kw_only=True):
     slug: str
     title: str
     author: AuthorOut
-    published_at: datetime
+    published_at: Instant
     reading_minutes: int
     tags: list[str]
     comment_count: int
@@ -100,7 +103,7 @@ class ArticleSummaryOut(msgspec.Struct, frozen=True, kw_only=True):
             slug=article.slug,
             title=article.title,
             author=AuthorOut(article.author.slug, article.author.name),
-            published_at=article.published_at,
+            published_at=stamp(article.published_at),
             reading_minutes=article.reading_minutes,
             tags=list(article.tags),
             comment_count=article.comment_count,
@@ -157,8 +160,8 @@ class CommentNode(msgspec.Struct, kw_only=True, omit_defaults=True):
     depth: int
     author: CommentAuthor | None
     body_html: str | None
-    created_at: str
-    edited_at: str | None
+    created_at: Instant
+    edited_at: Instant | None
     status: Status
     replies: list[CommentNode]
     reply_count: int
@@ -218,7 +221,7 @@ class Receipt(msgspec.Struct, kw_only=True):
     comment: CommentNode
     status: Status
     edit_token: str
-    edit_expires_at: str
+    edit_expires_at: Instant
     author_token: str
     """The author key: send it back as X-Author-Token with later comments and edits. Once a moderator approves
     one of its comments, its author is a returning author (under the same name)."""
