@@ -169,14 +169,23 @@ def matches(text: str, phrases: Collection[str]) -> list[str]:
     return found
 
 
-# Letters that render as blank space: Hangul fillers, the braille blank, the Mongolian vowel separator.
-_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u180e\u17b4\u17b5")
+# Characters that show nothing: controls, every kind of space, zero-width characters, joiners, direction marks,
+# the soft hyphen, variation selectors, the combining grapheme joiner, and letters that render blank (Hangul
+# fillers, the braille blank, Khmer and Mongolian invisible signs). One list for the rule and the wire pattern.
+INVISIBLE = (
+    (0x00, 0x20), (0x7F, 0xA0), (0xAD, 0xAD), (0x34F, 0x34F), (0x61C, 0x61C), (0x115F, 0x1160), (0x1680, 0x1680),
+    (0x17B4, 0x17B5), (0x180B, 0x180F), (0x2000, 0x200F), (0x2028, 0x202F), (0x205F, 0x206F), (0x2800, 0x2800),
+    (0x3000, 0x3000), (0x3164, 0x3164), (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0),
+)  # fmt: skip
+_SHOWS_NOTHING = frozenset(chr(code) for start, end in INVISIBLE for code in range(start, end + 1))
+
+
+def invisible_class() -> str:
+    """The INVISIBLE characters as the inside of a regular-expression class (Python's and ECMA-262's alike)."""
+    return "".join(f"\\u{start:04x}" + (f"-\\u{end:04x}" if end != start else "") for start, end in INVISIBLE)
 
 
 def shows_something(value: str) -> bool:
-    """Whether text has a character a reader sees: a letter, digit, punctuation or symbol that is not blank.
-
-    Spaces, zero-width and direction marks, joiners, variation selectors, combining marks on nothing and
-    blank fillers do not count: a name made only of them is no name at all.
-    """
-    return any(unicodedata.category(c)[0] in "LNPS" and c not in _BLANK_LETTERS for c in value)
+    """Whether text has a character a reader sees: a name or a body made only of spaces, zero-width and
+    direction marks, joiners, variation selectors or blank fillers is no name or body at all."""
+    return any(c not in _SHOWS_NOTHING for c in value)

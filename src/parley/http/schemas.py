@@ -6,6 +6,7 @@ from typing import Annotated
 
 import msgspec
 
+from parley.domain import text
 from parley.domain.records import ArticleSummary, ArticleView, FlagReason, Moderation, Status, stamp
 from parley.domain.submission import Draft, Submitted
 from parley.domain.threads import RepliesView, ThreadView
@@ -18,10 +19,12 @@ SPACE = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\
 ID_PATTERN = rf"^[1-9][0-9]{{0,15}}{END}"
 # No control characters, no bidi overrides (they let a name spoof the text around it), not blank.
 _NOT_IN_NAME = r"\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069"
-_NAME = rf"^[^{_NOT_IN_NAME}]*[^{SPACE}{_NOT_IN_NAME}][^{_NOT_IN_NAME}]*{END}"
+# At least one character that shows (text.INVISIBLE is what does not), as the rules require too.
+_SHOWS = rf"[^{text.invisible_class()}]"
+_NAME = rf"^[^{_NOT_IN_NAME}]*{_SHOWS}[^{_NOT_IN_NAME}]*{END}"
 # Tabs and newlines are text; other control characters are not.
 _NOT_IN_BODY = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
-_BODY = rf"^[^{_NOT_IN_BODY}]*[^{SPACE}{_NOT_IN_BODY}][^{_NOT_IN_BODY}]*{END}"
+_BODY = rf"^[^{_NOT_IN_BODY}]*{_SHOWS}[^{_NOT_IN_BODY}]*{END}"
 _NOT_IN_EMAIL = rf"@{SPACE}\x00-\x1f\x7f"
 _EMAIL = rf"^{END}|^[^{_NOT_IN_EMAIL}]{{1,64}}@[^{_NOT_IN_EMAIL}]+\.[^{_NOT_IN_EMAIL}]+{END}"
 # A web address that stays one attribute value wherever it is written: no quotes, angle brackets, backticks,
