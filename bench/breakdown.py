@@ -29,9 +29,10 @@ from parley.app import create_app
 from parley.domain import tree
 from parley.domain.paging import Sort
 from parley.domain.records import ThreadRow
+from parley.http.deps import running
 from parley.settings import Settings
-from parley.storage.sqlite.threads import PAGE_SQL
 from parley.storage.sqlite.database import SqliteStore
+from parley.storage.sqlite.threads import PAGE_SQL
 
 BENCH = Path(__file__).resolve().parent
 
@@ -68,12 +69,13 @@ async def main(args: argparse.Namespace) -> None:
               "own_id": None}  # fmt: skip
     sql = PAGE_SQL[Sort.OLDEST, False]
     rows = conn.execute(sql, params).fetchall()
-    thread_rows = [ThreadRow(*row[: len(ThreadRow.__struct_fields__)]) for row in rows]
+    width = len(ThreadRow.__struct_fields__)
+    thread_rows = [ThreadRow(*row[:width]) for row in rows]
     items = tree.build(thread_rows)
     figures: dict[str, float] = {
         "sqlite3: page query, first row only": timed(lambda: conn.execute(sql, params).fetchone(), args.rounds),
         "sqlite3: page query, all rows fetched": timed(lambda: conn.execute(sql, params).fetchall(), args.rounds),
-        "rows -> ThreadRow structs": timed(lambda: [ThreadRow(*row[: len(ThreadRow.__struct_fields__)]) for row in rows], args.rounds),
+        "rows -> ThreadRow structs": timed(lambda: [ThreadRow(*row[:width]) for row in rows], args.rounds),
         "tree.build (CommentNodes, nesting)": timed(lambda: tree.build(thread_rows), args.rounds),
         "msgspec JSON encode of the page": timed(lambda: msgspec.json.encode(items), args.rounds),
     }
@@ -88,7 +90,7 @@ async def main(args: argparse.Namespace) -> None:
     app = create_app(Settings(database=str(args.database), access_log=False))
     async with AsyncTestClient(app) as client:
         logging.getLogger("httpx").setLevel(logging.WARNING)
-        threads = client.app.state.services.threads
+        threads = running(client.app).services.threads
 
         async def service() -> None:
             await threads.page(args.slug, sort=Sort.OLDEST, cursor=None, limit=args.limit)

@@ -12,7 +12,9 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from parley.app import Services, create_app
+from parley.app import create_app
+from parley.http.deps import running
+from parley.services import Services
 from parley.settings import Settings
 
 
@@ -85,7 +87,7 @@ async def app_in_loop(settings: Settings, clock: Clock) -> AsyncIterator[Litesta
 @pytest.fixture
 def services(app: Litestar, client: AsyncTestClient) -> Services:  # type: ignore[type-arg]
     """The running app's services (the client has started it)."""
-    found: Services = app.state.services
+    found: Services = running(app).services
     return found
 
 

@@ -13,8 +13,10 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
-from parley.app import Services, create_app
+from parley.app import create_app
 from parley.domain.records import Role
+from parley.http.deps import running
+from parley.services import Services
 from parley.settings import Settings
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
@@ -90,7 +92,7 @@ async def test_every_visible_comment_is_in_the_thread_once_with_counters_that_ma
 
 
 async def test_pending_comments_wait_in_the_queue(client: Any) -> None:
-    services: Services = client.app.state.services
+    services: Services = running(client.app).services
     _, secret = await services.tokens.create("bench", Role.ADMIN)
     headers = {"Authorization": f"Bearer {secret}"}
     stats = (await client.get("/api/v1/admin/queue/stats", headers=headers)).json()

@@ -19,6 +19,7 @@ from parley.domain import networks, paging
 from parley.domain.access import TokenService
 from parley.domain.errors import InvalidInput
 from parley.domain.records import Role, utcnow
+from parley.http.deps import running
 from parley.settings import Settings
 from tests.conftest import PEER, at_peer
 
@@ -148,7 +149,7 @@ async def _prepare(settings: Settings) -> str:
     """The seed articles, an admin token, and a post-moderated article with a short thread: ids worth guessing."""
     app = create_app(settings)
     async with AsyncTestClient(at_peer(app)) as client:
-        _token, secret = await TokenService(app.state.services.store, utcnow).create("fuzzer", Role.ADMIN)
+        _token, secret = await TokenService(running(app).services.store, utcnow).create("fuzzer", Role.ADMIN)
         admin = {"Authorization": f"Bearer {secret}"}
         await client.post("/api/v1/admin/articles", headers=admin, json=TARGET)
         parent = None

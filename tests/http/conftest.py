@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from parley.app import Services
 from parley.domain.records import Role
+from parley.services import Services
 from tests.http.helpers import bearer
 
 MODERATOR = "mia"

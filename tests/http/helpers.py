@@ -11,9 +11,11 @@ import httpx
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from parley.app import Services, create_app
+from parley.app import create_app
 from parley.domain.policy import Policy
 from parley.domain.records import Article, AuditEvent, AuditQuery, Role
+from parley.http.deps import running
+from parley.services import Services
 from parley.settings import Settings
 from tests import builders
 from tests.conftest import PEER, at_peer
@@ -100,4 +102,4 @@ async def client_with_peers(settings: Settings, clock: Any) -> AsyncIterator[tup
     """The app behind `at_peer`, and its services."""
     app = create_app(settings, clock=clock)
     async with AsyncTestClient(at_peer(app)) as test_client:
-        yield test_client, app.state.services
+        yield test_client, running(app).services

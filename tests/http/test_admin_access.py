@@ -10,9 +10,10 @@ import msgspec
 import pytest
 from litestar import Litestar
 
-from parley.app import Services, create_app
+from parley.app import create_app
 from parley.domain.policy import Policy
 from parley.domain.records import ArticleModeration, Role
+from parley.services import Services
 from parley.settings import Settings
 from tests.http.helpers import Client, audit_events, bearer, make_article, post
 

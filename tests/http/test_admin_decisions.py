@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from litestar import Litestar
 
-from parley.app import Services
 from parley.domain.records import ArticleModeration, Role
+from parley.http.deps import running
+from parley.services import Services
 from tests.http.conftest import MODERATOR
 from tests.http.helpers import (
     Client,
@@ -147,7 +148,7 @@ async def test_expected_status_that_no_longer_holds_is_409_and_changes_nothing(
 
 async def test_two_moderators_deciding_at_once_one_wins_and_one_event_is_written(app_in_loop: Litestar) -> None:
     """In the test's own loop, so both decisions really are in flight together."""
-    services: Services = app_in_loop.state.services
+    services: Services = running(app_in_loop).services
     _, one = await services.tokens.create("one", Role.MODERATOR)
     _, two = await services.tokens.create("two", Role.MODERATOR)
     async with connect(app_in_loop) as client:

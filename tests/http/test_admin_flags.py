@@ -7,8 +7,8 @@ from typing import Any
 import msgspec
 import pytest
 
-from parley.app import Services
 from parley.domain.records import ArticleModeration
+from parley.services import Services
 from parley.settings import Settings
 from tests.http.helpers import (
     PEER,

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from parley.app import Services
 from parley.domain.records import ArticleModeration
+from parley.services import Services
 from tests.conftest import Clock
 from tests.http.conftest import ADMIN, MODERATOR
 from tests.http.helpers import Client, bearer, flag, make_article, moderate, post, queue, set_policy

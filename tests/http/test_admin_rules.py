@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from parley.app import Services
 from parley.domain.records import ArticleModeration
+from parley.services import Services
 from tests import builders
 from tests.conftest import PEER
 from tests.http.helpers import (

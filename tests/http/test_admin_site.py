@@ -7,9 +7,9 @@ from typing import Any
 import msgspec
 import pytest
 
-from parley.app import Services
 from parley.domain.policy import Policy
 from parley.domain.records import ArticleModeration
+from parley.services import Services
 from tests.conftest import Clock
 from tests.http.conftest import ADMIN
 from tests.http.helpers import Client, audit_events, make_article, post

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from parley.app import Services
 from parley.domain.records import ArticleChanges, Author
 from parley.seeding import load
+from parley.services import Services
 from parley.settings import default_seeds
 from tests import builders
 from tests.conftest import Clock

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from parley.app import Services
 from parley.domain.records import ArticleModeration
+from parley.services import Services
 from tests.http.helpers import Client, audit_events, make_article, moderate, post, queue, set_policy, thread
 
 

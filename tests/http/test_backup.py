@@ -11,8 +11,10 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from parley.app import Services, create_app
+from parley.app import create_app
 from parley.cli import main
+from parley.http.deps import running
+from parley.services import Services
 from parley.settings import Settings
 from tests import builders
 from tests.http.helpers import connect, make_article, set_policy, thread
@@ -23,7 +25,7 @@ WRITERS = 8
 async def test_a_backup_taken_during_writes_restores_every_comment_acknowledged_before_it_began(
     app_in_loop: Litestar, settings: Settings, tmp_path: Path
 ) -> None:
-    services: Services = app_in_loop.state.services
+    services: Services = running(app_in_loop).services
     articles = [await make_article(services) for _ in range(2)]
     await set_policy(services, moderation="post")
     acknowledged: list[int] = []

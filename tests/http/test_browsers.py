@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from parley.app import Services
 from parley.domain.records import Role
+from parley.services import Services
 from parley.settings import Settings
 from tests import builders
 from tests.http.helpers import Client, make_article, post, thread

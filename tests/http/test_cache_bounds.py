@@ -10,8 +10,9 @@ from urllib.parse import parse_qsl
 import pytest
 from litestar import Litestar
 
-from parley.app import Services
+from parley.http.deps import running
 from parley.http.query import canonical, declared
+from parley.services import Services
 from parley.settings import Settings
 from parley.storage.sqlite.database import SqliteStore
 from tests.http.helpers import Client, make_article, post, set_policy
@@ -84,13 +85,13 @@ def test_every_query_parameter_a_route_reads_is_declared_and_documented(app: Lit
 
 
 async def test_junk_parameters_are_no_new_page_and_unique_queries_stay_within_the_bound(
-    client: Client, services: Services
+    app: Litestar, client: Client, services: Services
 ) -> None:
     await set_policy(services, moderation="post")
     slug = (await make_article(services)).slug
     for n in range(30):
         await post(client, slug, body=f"A comment of some length, number {n}. " * 5)
-    pages = services.thread_pages.answers.entries
+    pages = running(app).pages.answers.entries
     for n in range(200):
         answer = await client.get(f"/api/v1/articles/{slug}/comments?sort=top&junk{n}={'j' * 3000}")
         assert answer.status_code == 200
@@ -103,9 +104,9 @@ async def test_junk_parameters_are_no_new_page_and_unique_queries_stay_within_th
 
 
 async def test_count_answers_and_the_version_glance_stay_within_their_bounds(
-    client: Client, services: Services
+    app: Litestar, client: Client, services: Services
 ) -> None:
-    answers = services.count_answers.answers.entries
+    answers = running(app).counts.answers.entries
     for n in range(300):
         slugs = [("slug", f"made-up-{n:04d}-{k:03d}-" + "x" * 40) for k in range(100)]
         assert (await client.get("/api/v1/counts", params=slugs)).status_code == 200

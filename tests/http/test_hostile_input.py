@@ -11,8 +11,10 @@ from typing import Any
 import httpx
 import pytest
 
-from parley.app import Services, create_app
+from parley.app import create_app
 from parley.domain import text
+from parley.http.deps import running
+from parley.services import Services
 from parley.settings import Settings
 from tests import builders
 from tests.http.helpers import Client, make_article, post, set_policy, thread
@@ -197,7 +199,7 @@ async def test_a_reader_is_answered_while_a_comment_is_being_rendered(
     app = create_app(settings)
     transport = httpx.ASGITransport(app=app)
     async with app.lifespan(), httpx.AsyncClient(transport=transport, base_url="http://parley") as http:
-        slug = (await app.state.services.articles.create(builders.article(), actor="test")).article.slug
+        slug = (await running(app).services.articles.create(builders.article(), actor="test")).article.slug
         url = f"/api/v1/articles/{slug}/comments"
         posting = asyncio.create_task(
             http.post(url, json={"author_name": "A", "body": PATHOLOGICAL["10,000 open brackets"]})

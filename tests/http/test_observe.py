@@ -11,7 +11,9 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from parley.app import Services, create_app
+from parley.app import create_app
+from parley.http.deps import running
+from parley.services import Services
 from parley.settings import Settings
 from tests import builders
 from tests.conftest import PEER, at_peer
@@ -48,7 +50,7 @@ async def observed(settings: Settings) -> AsyncIterator[tuple[AsyncTestClient, S
     async with AsyncTestClient(at_peer(app)) as client:
         logging.getLogger("parley.access").addHandler(log)  # once the app has configured logging
         try:
-            yield client, app.state.services, log
+            yield client, running(app).services, log
         finally:
             logging.getLogger("parley.access").removeHandler(log)
 

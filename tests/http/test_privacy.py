@@ -13,9 +13,11 @@ import msgspec
 import pytest
 from litestar import Litestar
 
-from parley.app import Services, create_app
+from parley.app import create_app
 from parley.cli import main
 from parley.domain.records import Role
+from parley.http.deps import running
+from parley.services import Services
 from parley.settings import Settings
 from tests import builders
 from tests.http.helpers import Client, connect, make_article, post, set_policy, thread
@@ -93,7 +95,7 @@ async def test_a_real_thread_shows_no_email_hash_or_token_of_its_authors(
 
 
 async def test_a_network_address_is_stored_only_as_a_keyed_hash(app_in_loop: Litestar, settings: Settings) -> None:
-    services: Services = app_in_loop.state.services
+    services: Services = running(app_in_loop).services
     article = await make_article(services)
     await set_policy(services, moderation="post")
     _, secret = await services.tokens.create("desk", Role.MODERATOR)
@@ -233,7 +235,7 @@ async def test_rate_limit_counters_and_access_logs_name_no_address(settings: Set
     async with app.lifespan(), connect(app, "203.0.113.79") as reader:
         # Attached once the app has configured logging, which replaces the handlers it finds.
         logging.getLogger("parley.access").addHandler(log)
-        article = await make_article(app.state.services)
+        article = await make_article(running(app).services)
         await reader.post(f"/api/v1/articles/{article.slug}/comments", json=builders.comment())
         await reader.get(f"/api/v1/articles/{article.slug}/comments")
     folder = Path(settings.database).parent

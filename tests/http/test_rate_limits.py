@@ -10,8 +10,10 @@ import httpx
 import pytest
 from litestar import Litestar
 
-from parley.app import Services, create_app
+from parley.app import create_app
 from parley.domain.records import Role
+from parley.http.deps import running
+from parley.services import Services
 from parley.settings import Settings
 from tests import builders
 from tests.http.helpers import connect, make_article, post
@@ -39,7 +41,7 @@ async def client(app_in_loop: Litestar) -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest.fixture
 def services(app_in_loop: Litestar) -> Services:
-    found: Services = app_in_loop.state.services
+    found: Services = running(app_in_loop).services
     return found
 
 

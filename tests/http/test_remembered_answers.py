@@ -11,10 +11,10 @@ from typing import Any
 import msgspec
 import pytest
 
-from parley.app import Services
 from parley.domain.paging import Sort
 from parley.http.cache.pages import ThreadPages
 from parley.http.schemas import ThreadPage
+from parley.services import Services
 from tests.http.helpers import Client, make_article, moderate, post, set_policy
 
 STALE = 1.0

@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 from litestar import Litestar
 
-from parley.app import Services
 from parley.domain import text
 from parley.domain.records import ArticleModeration
+from parley.http.deps import running
+from parley.services import Services
 from parley.settings import Settings
 from tests import builders
 from tests.conftest import PEER
@@ -268,7 +269,7 @@ async def test_the_tokens_a_replay_returns_are_not_in_the_database(
 
 async def test_fifty_concurrent_posts_to_one_article_all_succeed(app_in_loop: Litestar) -> None:
     """In the test's own loop, so the fifty really are in flight together (they share group commits)."""
-    article = await make_article(app_in_loop.state.services)
+    article = await make_article(running(app_in_loop).services)
     async with connect(app_in_loop) as client:
         answers = await asyncio.gather(*(post(client, article.slug, body=f"concurrent {i}") for i in range(50)))
         page = await thread(client, article.slug, limit=100)

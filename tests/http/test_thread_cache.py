@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from parley.app import Services
 from parley.domain.identity import Client as Origin
 from parley.domain.identity import Hasher
 from parley.domain.records import utcnow
 from parley.domain.submission import Draft, SubmissionService
+from parley.services import Services
 from parley.settings import Settings
 from parley.storage.sqlite.database import SqliteStore
 from tests.http.helpers import Client, make_article, post

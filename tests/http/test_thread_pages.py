@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from parley.app import Services
+from parley.services import Services
 from tests.http.helpers import Client, make_article, post, thread
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from parley.app import Services
 from parley.domain.records import ArticleModeration
+from parley.services import Services
 from tests.http.helpers import Client, make_article, post, set_policy, thread
 
 

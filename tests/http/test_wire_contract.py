@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from litestar.exceptions import InternalServerException
 
-from parley.app import Services
 from parley.domain.records import Role
 from parley.http import errors
+from parley.services import Services
 from tests.http.helpers import Client, make_article, post
 
 

@@ -52,3 +52,16 @@ def test_only_settings_reads_environment_variables() -> None:
         if any(call in path.read_text(encoding="utf-8") for call in ("getenv(", "environ.get(", "environ["))
     ]
     assert readers == ["settings.py"]
+
+
+def test_the_services_module_stands_on_the_domain_alone() -> None:
+    tree = ast.parse((PACKAGE / "services.py").read_text(encoding="utf-8"))
+    imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+    assert {name for name in imported if not name.startswith(("parley.domain", "__future__"))} == set()
+
+
+def test_the_wiring_looks_nothing_up_by_name() -> None:
+    for module in ("app.py", "http/deps.py"):
+        source = (PACKAGE / module).read_text(encoding="utf-8")
+        assert "getattr(" not in source, module
+        assert "app.state" not in source, module

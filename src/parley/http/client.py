@@ -7,7 +7,6 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import msgspec
-from litestar import Request
 from litestar.connection import ASGIConnection
 
 from parley.domain import networks
@@ -80,16 +79,3 @@ def resolve(connection: ASGIConnection[Any, Any, Any, Any], trusted: Proxies) ->
             if not any(parsed in network for network in trusted.networks):
                 break
     return Client(address=address)
-
-
-class ParleyRequest(Request[Any, Any, Any]):
-    """A request that knows who sent it: proxy headers believed only from the configured proxies.
-
-    A property of the request rather than a dependency: a handler with two dependencies makes Litestar resolve
-    them in a task group, a cost paid on every submission.
-    """
-
-    @property
-    def visitor(self) -> Client:
-        trusted: Proxies = self.app.state.proxies
-        return resolve(self, trusted)

@@ -18,7 +18,7 @@ from parley.domain.threads import DEFAULT_BUDGET, ThreadService
 from parley.http.cache.counts import CountAnswers
 from parley.http.cache.fastpath import CACHED
 from parley.http.cache.pages import ThreadPages
-from parley.http.client import ParleyRequest
+from parley.http.deps import ParleyRequest
 from parley.http.errors import problems
 from parley.http.limits import READS, WRITES
 from parley.http.params import IdPath, SlugPath

@@ -5,16 +5,14 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
-from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers import BaseRouteHandler
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import Guard
 
-from parley.domain.access import TokenService
 from parley.domain.records import Role, Token
-from parley.http.observe import ParleyApp
+from parley.http.deps import admit, admitted, app_of, parts_of
 
 SCHEME = "bearer"
 COMPONENTS = Components(
@@ -55,17 +53,16 @@ async def moderator(connection: ASGIConnection[Any, Any, Any, Any]) -> Token | N
     presented = bearer(connection)
     if presented is None:
         return None
-    tokens: TokenService = connection.app.state.services.tokens
     # The token is looked up by its SHA-256 digest: what the database compares reveals nothing of the token.
-    return await tokens.authenticate(presented)
+    return await parts_of(connection).services.tokens.authenticate(presented)
 
 
 def requires(role: Role) -> Guard:
     """A guard admitting tokens whose role is `role` or higher."""
 
     async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-        admitted: Token | None = connection.state.get("moderator")
-        if admitted is not None and admitted.role.allows(role):
+        earlier = admitted(connection)
+        if earlier is not None and earlier.role.allows(role):
             return  # admitted earlier in this request, before its body was read
         if bearer(connection) is None:
             raise NotAuthorizedException(
@@ -76,7 +73,7 @@ def requires(role: Role) -> Guard:
             raise NotAuthorizedException(detail="this token is unknown or revoked", headers=_CHALLENGE)
         if not token.role.allows(role):
             raise PermissionDeniedException(detail=f"this needs an {role.value} token" if role is Role.ADMIN else "")
-        connection.state.moderator = token
+        admit(connection, token)
 
     guard.__name__ = f"requires_{role.value}"
     return guard
@@ -87,8 +84,7 @@ async def metrics_reader(connection: ASGIConnection[Any, Any, Any, Any], _: Base
     presented = bearer(connection)
     if presented is None:
         raise NotAuthorizedException(detail="send the metrics token: Authorization: Bearer <token>", headers=_CHALLENGE)
-    app = connection.app
-    expected = app.observer.metrics_token if isinstance(app, ParleyApp) else ""
+    expected = app_of(connection.app).observer.metrics_token
     if expected and hmac.compare_digest(presented.encode(), expected.encode()):
         return
     token = await moderator(connection)
@@ -96,9 +92,3 @@ async def metrics_reader(connection: ASGIConnection[Any, Any, Any, Any], _: Base
         raise NotAuthorizedException(detail="this token is unknown or revoked", headers=_CHALLENGE)
     if not token.role.allows(Role.ADMIN):
         raise PermissionDeniedException(detail="this needs the metrics token or an admin token")
-
-
-def provide_moderator(request: Request[Any, Any, Any]) -> Token:
-    """The token the guard admitted; its name is the actor in the audit log."""
-    token: Token = request.state.moderator
-    return token

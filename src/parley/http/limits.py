@@ -18,8 +18,8 @@ from litestar.stores.file import FileStore
 from litestar.stores.memory import MemoryStore
 from litestar.types import ASGIApp
 
-from parley.domain.identity import Hasher
 from parley.http.client import Proxies, resolve
+from parley.http.deps import parts_of
 from parley.http.guards import moderator
 
 BUDGET = "rate_limit"
@@ -120,8 +120,7 @@ def configs(
 
     def identify(request: Request[Any, Any, Any]) -> str:
         # Counters are named by the keyed hash parley keeps of addresses: no address is written in the clear.
-        hasher: Hasher = request.app.state.services.hasher
-        return hasher.address(client_key(request, proxies))
+        return parts_of(request).services.hasher.address(client_key(request, proxies))
 
     return [
         SharedRateLimitConfig(

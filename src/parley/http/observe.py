@@ -8,12 +8,9 @@ counted with the status the client received.
 from __future__ import annotations
 
 import logging
-import time
-from typing import Any
 
-from litestar import Litestar
 from litestar.connection import ASGIConnection
-from litestar.types import HTTPScope, Message, Receive, Scope, Send
+from litestar.types import HTTPScope, Scope
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 
@@ -90,29 +87,3 @@ class Observer:
         if self.hasher is None or scope.get("client") is None:
             return "-"
         return "client:" + self.hasher.address(resolve(ASGIConnection(scope), self.proxies).network)[:12]
-
-
-class ParleyApp(Litestar):
-    """Litestar with an observer at its entry point."""
-
-    def __init__(self, *, observer: Observer, **config: Any) -> None:
-        super().__init__(**config)
-        self.observer = observer
-
-    async def __call__(self, scope: Any, receive: Receive, send: Send) -> None:  # type: ignore[override]
-        if scope["type"] != "http":
-            await super().__call__(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500  # what the server answers if the application ends without answering
-
-        async def sending(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await super().__call__(scope, receive, sending)
-        finally:
-            self.observer.record(scope, status, time.perf_counter() - started)

@@ -1,0 +1,27 @@
+"""The domain's services over one open store: what the HTTP layer and the command line call."""
+
+from __future__ import annotations
+
+from parley.domain.access import BanService, TokenService
+from parley.domain.articles import ArticleService
+from parley.domain.identity import Hasher
+from parley.domain.moderation import ModerationService
+from parley.domain.ports import Store
+from parley.domain.records import Clock
+from parley.domain.submission import SubmissionService
+from parley.domain.threads import ThreadService
+
+
+class Services:
+    """Every service, built once the store is open and its hashing key known."""
+
+    def __init__(self, store: Store, hasher: Hasher, clock: Clock) -> None:
+        self.store = store
+        self.hasher = hasher
+        self.clock = clock
+        self.articles = ArticleService(store, clock)
+        self.submissions = SubmissionService(store, hasher, clock)
+        self.threads = ThreadService(store, hasher, clock)
+        self.moderation = ModerationService(store, clock)
+        self.tokens = TokenService(store, clock)
+        self.bans = BanService(store, hasher, clock)
