@@ -6,12 +6,12 @@ import importlib.metadata
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
-from typing import Any
 
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
 from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
+from litestar.types import ASGIApp
 
 from parley.domain.identity import Hasher
 from parley.domain.records import Clock, utcnow
@@ -56,6 +56,7 @@ CONTROLLERS = (
 )
 WIRE = wire_types(CONTROLLERS)
 Lifespan = Callable[[Litestar], AbstractAsyncContextManager[None]]
+Middleware = Callable[[ASGIApp], ASGIApp]
 
 
 def create_app(settings: Settings, *, clock: Clock = utcnow) -> Litestar:
@@ -66,23 +67,19 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Litestar:
         metrics_token=settings.metrics_token,
         shared_dir=settings.metrics_dir,
     )
-    counting = Path(settings.database + "-limits")
-    throttles = limits.configs(
+    budgets = limits.limits(
         writes_per_minute=settings.writes_per_minute,
         reads_per_minute=settings.reads_per_minute,
-        proxies=observer.proxies,
-        shared=counting,
+        shared=Path(settings.database + "-limits"),
     )
-    counters = limits.stores(throttles, shared=counting)
     return ParleyApp(
         observer=observer,
         proxies=observer.proxies,
         route_handlers=list(CONTROLLERS),
         dependencies=DEPENDENCIES,
-        lifespan=[_opening(settings, clock, observer), limits.sweeper(counters)],
-        stores=dict(counters),
+        lifespan=[_opening(settings, clock, observer), budgets.sweeper()],
         plugins=[errors.plugin()],
-        middleware=_middleware(settings, [throttle.middleware for throttle in throttles]),
+        middleware=_middleware(settings, budgets.middleware(observer.proxies)),
         cors_config=_cors(settings),
         before_send=[browsers.security_headers],
         request_max_body_size=settings.max_body_bytes,
@@ -121,11 +118,11 @@ def _opening(settings: Settings, clock: Clock, observer: Observer) -> Lifespan:
     return lifespan
 
 
-def _middleware(settings: Settings, throttles: list[Any]) -> list[Any]:
+def _middleware(settings: Settings, limiting: Middleware) -> list[Middleware]:
     """Outermost first: known query parameters, rate limits, cross-site writes, JSON bodies, remembered answers."""
     return [
         query.known_parameters(),
-        *throttles,
+        limiting,
         browsers.same_site_writes(settings.cors_origins),
         bodies.json_bodies,
         fastpath.serving_cached(lambda scope, name: parts_in(scope).remembered(name)),

@@ -10,6 +10,7 @@ from litestar.exceptions import InternalServerException
 
 from parley.domain.records import Role
 from parley.http import errors
+from parley.http.bodies import MAX_REFUSALS
 from parley.services import Services
 from tests.http.helpers import Client, make_article, post
 
@@ -142,3 +143,53 @@ def test_a_framework_500_is_logged(caplog: pytest.LogCaptureFixture) -> None:
         problem = errors.from_http(InternalServerException())
     assert problem.status_code == 500
     assert any(record.exc_info for record in caplog.records)
+
+
+async def test_every_refused_field_is_named_at_once_in_the_types_order(client: Client, services: Services) -> None:
+    article_ = await make_article(services)
+    response = await client.post(
+        f"/api/v1/articles/{article_.slug}/comments",
+        json={"body": 7, "author_email": "not an address", "colour": "red"},
+    )
+    assert response.status_code == 422, response.text
+    named = [(item["field"], item["message"]) for item in response.json()["errors"]]
+    assert [field for field, _ in named] == ["author_name", "body", "author_email", "colour"]
+    assert named[0][1] == "this field is required"
+    assert named[1][1] == "Expected `str`, got `int`"
+    assert named[3][1] == "there is no such field"
+    assert response.json()["detail"].startswith("author_name: this field is required; body: Expected `str`")
+
+
+async def test_a_refused_field_inside_an_object_is_named_by_its_path(client: Client, services: Services) -> None:
+    response = await client.post(
+        "/api/v1/admin/articles",
+        json=article(author={"slug": "Not A Slug", "name": "Ed", "extra": 1}),
+        headers=await admin(services),
+    )
+    assert response.status_code == 422, response.text
+    assert [item["field"] for item in response.json()["errors"]] == ["author.slug", "author.extra"]
+
+
+async def test_a_body_that_is_not_an_object_is_refused_as_a_whole(client: Client, services: Services) -> None:
+    article_ = await make_article(services)
+    response = await client.post(f"/api/v1/articles/{article_.slug}/comments", json=["a", "b"])
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"field": "body", "message": "Expected `object`, got `array`"}]
+
+
+async def test_a_body_of_a_thousand_unknown_fields_gets_a_bounded_answer(client: Client, services: Services) -> None:
+    article_ = await make_article(services)
+    hostile = {f"field{n}": n for n in range(1000)}
+    response = await client.post(f"/api/v1/articles/{article_.slug}/comments", json=hostile)
+    assert response.status_code == 422
+    assert len(response.json()["errors"]) == MAX_REFUSALS
+    assert len(response.content) < 4096
+
+
+async def test_a_rule_across_fields_belongs_to_the_body(client: Client, services: Services) -> None:
+    response = await client.post(
+        "/api/v1/admin/articles", json=article(published_at="0001-01-01T00:30:00+01:00"), headers=await admin(services)
+    )
+    assert response.status_code == 422
+    assert [item["field"] for item in response.json()["errors"]] == ["body"]
+    assert "published_at" in response.json()["errors"][0]["message"]

@@ -106,12 +106,7 @@ def from_http(exc: HTTPException) -> ProblemDetailsException:
     if status >= 500:
         log.error("framework error %d", status, exc_info=exc)
     detail = exc.detail if exc.detail and exc.detail != HTTPStatus(status).phrase else _DETAILS.get(status, "")
-    headers = exc.headers
-    if status == 429 and headers and "RateLimit-Reset" in headers:
-        # Litestar's limiter says when its window resets only in RateLimit-Reset; clients and proxies that know
-        # just RFC 9110 wait for Retry-After, so the same number goes there too.
-        headers = {**headers, "Retry-After": str(max(1, int(headers["RateLimit-Reset"])))}
-    return _problem(status, detail or HTTPStatus(status).phrase, headers=headers)
+    return _problem(status, detail or HTTPStatus(status).phrase, headers=exc.headers)
 
 
 def from_unexpected(exc: Exception) -> ProblemDetailsException:

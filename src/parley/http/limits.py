@@ -1,168 +1,214 @@
-"""Flood control: per-address budgets for writes and for reads, counted by Litestar's rate-limit middleware."""
+"""Flood control: per-network budgets of writes and of reads a minute, counted in Litestar stores."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import fcntl
-import os
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+import time
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
 
+import msgspec
 from litestar import Litestar, Request
-from litestar.middleware.rate_limit import RateLimitConfig, RateLimitMiddleware
+from litestar.enums import ScopeType
+from litestar.exceptions import TooManyRequestsException
 from litestar.stores.file import FileStore
-from litestar.stores.memory import MemoryStore
-from litestar.types import ASGIApp
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from parley.domain.lru import Bounded
 from parley.http.client import Proxies, resolve
 from parley.http.deps import parts_of
 from parley.http.guards import moderator
+from parley.http.turns import ProcessesLock
 
 BUDGET = "rate_limit"
 """The route `opt` key naming the budget a public endpoint draws on."""
 WRITES = {BUDGET: "writes"}
 READS = {BUDGET: "reads"}
+WINDOW_SECONDS = 60
+LOCAL_NETWORKS = 100_000
+"""Read counters one process keeps: past it the least recent network starts a new window, which only ever
+gives a budget back, and only to someone who has stopped asking for a while."""
 _SWEEP_SECONDS = 60.0
 
 
-def client_key(request: Request[Any, Any, Any], proxies: Proxies) -> str:
-    """Whom a budget belongs to: the resolved client's network, as flags and bans count it."""
-    return resolve(request, proxies).network
+class Window(msgspec.Struct, array_like=True, frozen=True):
+    """One network's use of one budget: requests counted in the window that ends at `reset` (Unix seconds)."""
+
+    used: int
+    reset: int
 
 
-def _drawing_on(budget: str) -> Callable[[Request[Any, Any, Any]], Awaitable[bool]]:
-    async def applies(request: Request[Any, Any, Any]) -> bool:
-        if request.route_handler.opt.get(BUDGET) != budget:
-            return False
-        # A moderator's work is not a flood. A token that does not authenticate is no token: it pays like anyone.
-        return await moderator(request) is None
+class Tally(Protocol):
+    """Where windows are kept: the part of Litestar's `Store` a budget uses."""
 
-    return applies
+    async def get(self, key: str) -> bytes | None: ...
+
+    async def set(self, key: str, value: bytes, expires_in: int) -> None: ...
 
 
-class ProcessesLock:
-    """An asyncio lock that also holds an exclusive lock on a file: one holder at a time among all processes.
+class LocalTally:
+    """Windows in this process's memory, bounded in entries."""
 
-    The file is opened for each turn and closed after it (closing lets the lock go), so no descriptor outlives
-    its use, whatever happens to the app that made this lock.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self._path = path
-        self._local = asyncio.Lock()
-        self._fd = -1
-
-    async def __aenter__(self) -> None:
-        await self._local.acquire()
-        try:
-            self._fd = await self._lock_file()
-        except BaseException:
-            self._local.release()
-            raise
-
-    async def __aexit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        fd, self._fd = self._fd, -1
-        os.close(fd)
-        self._local.release()
-
-    async def _lock_file(self) -> int:
-        fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return fd
-        except BlockingIOError:
-            pass
-        except BaseException:
-            os.close(fd)
-            raise
-        # Another process holds it: wait in a thread. That wait cannot be stopped, so a caller cancelled
-        # meanwhile closes the file, and so lets the lock go, once the thread is done.
-        waiting = asyncio.ensure_future(asyncio.to_thread(fcntl.flock, fd, fcntl.LOCK_EX))
-        try:
-            await asyncio.shield(waiting)
-        except BaseException:
-            waiting.add_done_callback(lambda _: os.close(fd))
-            raise
-        return fd
-
-
-@dataclass
-class SharedRateLimitConfig(RateLimitConfig):
-    """A limiter whose counters every server process shares, taking turns on `lock_path` to count."""
-
-    lock_path: Path | None = None
-
-
-class SharedCounting(RateLimitMiddleware):
-    """Litestar's limiter, with its read-then-write of a counter made one step across server processes.
-
-    The middleware counts under its own lock, which serialises the requests of one process; two processes
-    could still both read a counter before either writes it back and let a burst past the budget.
-    """
-
-    def __init__(self, app: ASGIApp, config: RateLimitConfig) -> None:
-        super().__init__(app, config)
-        if isinstance(config, SharedRateLimitConfig) and config.lock_path is not None:
-            # The lock the middleware counts under (tests/http/test_rate_limits.py fails if Litestar renames it).
-            self._lock = ProcessesLock(config.lock_path)  # type: ignore[assignment]
-
-
-def configs(
-    *, writes_per_minute: int, reads_per_minute: int, proxies: Proxies, shared: Path
-) -> list[SharedRateLimitConfig]:
-    """One limiter per budget that is switched on (a limit of 0 is off), each counting in its own store."""
-
-    def identify(request: Request[Any, Any, Any]) -> str:
-        # Counters are named by the keyed hash parley keeps of addresses: no address is written in the clear.
-        return parts_of(request).services.hasher.address(client_key(request, proxies))
-
-    return [
-        SharedRateLimitConfig(
-            rate_limit=("minute", per_minute),
-            identifier_for_request=identify,
-            check_throttle_handler=_drawing_on(budget),
-            store=f"rate-limit-{budget}",
-            middleware_class=SharedCounting,
-            lock_path=shared.with_name(shared.name + ".lock") if budget == "writes" else None,
+    def __init__(self, max_entries: int = LOCAL_NETWORKS) -> None:
+        self._kept: Bounded[str, bytes] = Bounded(
+            max_entries=max_entries, max_bytes=max_entries * 400, size=lambda key, value: len(key) + len(value)
         )
-        for budget, per_minute in (("writes", writes_per_minute), ("reads", reads_per_minute))
-        if per_minute > 0
-    ]
+
+    async def get(self, key: str) -> bytes | None:
+        return self._kept.get(key)
+
+    async def set(self, key: str, value: bytes, expires_in: int) -> None:
+        self._kept.put(key, value)  # a window carries its own end; the bound, not expiry, frees memory
 
 
-Counters = FileStore | MemoryStore
+@dataclass(frozen=True)
+class Drawn:
+    """What one request's draw on a budget left: whether it may go on, and what its answer tells the client."""
+
+    allowed: bool
+    limit: int
+    remaining: int
+    reset_in: int
+
+    def headers(self) -> dict[str, str]:
+        """The RateLimit fields of the IETF httpapi draft, and Retry-After (RFC 9110) on a refusal."""
+        fields = {
+            "ratelimit-policy": f"{self.limit}; w={WINDOW_SECONDS}",
+            "ratelimit-limit": str(self.limit),
+            "ratelimit-remaining": str(self.remaining),
+            "ratelimit-reset": str(self.reset_in),
+        }
+        if not self.allowed:
+            fields["retry-after"] = str(max(1, self.reset_in))
+        return fields
 
 
-def stores(limits: Sequence[SharedRateLimitConfig], shared: Path) -> dict[str, Counters]:
-    """The app's stores for these limiters.
+class Budget:
+    """So many requests a minute for each key: a fixed window opened by the key's first request."""
 
-    Writes count in files under `shared`, which every server process of one database sees, so an address gets
-    its write budget once however many workers there are; a file per address costs little beside a write.
-    Reads, a hundred times as many and cheap, count in each process's memory.
+    def __init__(
+        self,
+        per_minute: int,
+        tally: Tally,
+        turn: AbstractAsyncContextManager[Any],
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.per_minute = per_minute
+        self._tally = tally
+        self._turn = turn
+        self._clock = clock
+
+    async def draw(self, key: str) -> Drawn:
+        """Count one request against `key`, unless its window is spent; reading and writing back are one turn."""
+        async with self._turn:
+            now = int(self._clock())
+            window = _window(await self._tally.get(key), now)
+            if window.used >= self.per_minute:
+                return Drawn(False, self.per_minute, 0, window.reset - now)
+            window = Window(window.used + 1, window.reset)
+            await self._tally.set(key, msgspec.msgpack.encode(window), expires_in=window.reset - now)
+        return Drawn(True, self.per_minute, self.per_minute - window.used, window.reset - now)
+
+
+def _window(kept: bytes | None, now: int) -> Window:
+    """The window open at `now`: the kept one while it lasts, else a fresh one (an unreadable file is none)."""
+    if kept is not None:
+        with contextlib.suppress(msgspec.DecodeError, msgspec.ValidationError):
+            window = msgspec.msgpack.decode(kept, type=Window)
+            if now < window.reset <= now + WINDOW_SECONDS:
+                return window
+    return Window(0, now + WINDOW_SECONDS)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The budgets that are switched on, by name, and the file store the shared ones count in."""
+
+    budgets: Mapping[str, Budget]
+    shared: FileStore | None
+
+    def middleware(self, proxies: Proxies) -> Callable[[ASGIApp], ASGIApp]:
+        """Middleware drawing on the budget a route names, for whoever is not a moderator."""
+        return lambda app: _Limited(app, self.budgets, proxies)
+
+    def sweeper(self) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
+        """A lifespan that deletes expired window files each minute: a file store forgets only what it reads."""
+        return _sweeping(self.shared)
+
+
+def limits(*, writes_per_minute: int, reads_per_minute: int, shared: Path) -> Limits:
+    """One budget per limit that is on (0 is off).
+
+    Writes count in files under `shared`, which every server process of one database sees, taking turns on a
+    file lock, so an address gets its write budget once however many workers there are; a file per network
+    costs little beside a write. Reads, a hundred times as many and cheap, count in each process's memory.
     """
-    return {
-        limit.store: MemoryStore() if limit.lock_path is None else FileStore(shared, create_directories=True)
-        for limit in limits
-    }
+    budgets: dict[str, Budget] = {}
+    store = None
+    if writes_per_minute > 0:
+        store = FileStore(shared, create_directories=True)
+        turn = ProcessesLock(shared.with_name(shared.name + ".lock"))
+        budgets["writes"] = Budget(writes_per_minute, store, turn)
+    if reads_per_minute > 0:
+        budgets["reads"] = Budget(reads_per_minute, LocalTally(), asyncio.Lock())
+    return Limits(budgets, store)
 
 
-def sweeper(counters: Mapping[str, Counters]) -> Callable[[Litestar], contextlib.AbstractAsyncContextManager[None]]:
-    """A lifespan that drops expired counters each minute: a memory store forgets only keys it is asked for again,
-    so without it a flood spread over many addresses would grow memory for as long as the process runs."""
+class _Limited:
+    """The ASGI step in front of a route: a spent budget is 429 before the handler or the body is touched."""
 
+    def __init__(self, app: ASGIApp, budgets: Mapping[str, Budget], proxies: Proxies) -> None:
+        self._app = app
+        self._budgets = budgets
+        self._proxies = proxies
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        handler = scope.get("route_handler")
+        named = handler.opt.get(BUDGET) if scope["type"] == ScopeType.HTTP and handler is not None else None
+        budget = self._budgets.get(named) if isinstance(named, str) else None
+        if budget is not None:
+            send = await self._draw(budget, scope, send)
+        await self._app(scope, receive, send)
+
+    async def _draw(self, budget: Budget, scope: Scope, send: Send) -> Send:
+        request: Request[Any, Any, Any] = Request(scope)
+        # A moderator's work is not a flood. A token that does not authenticate is no token: it pays like anyone.
+        if await moderator(request) is not None:
+            return send
+        # Counted by the keyed hash parley keeps of networks: no address is written in the clear.
+        network = parts_of(request).services.hasher.address(resolve(request, self._proxies).network)
+        drawn = await budget.draw(network)
+        if not drawn.allowed:
+            raise TooManyRequestsException(headers=drawn.headers())
+        return _telling(send, drawn)
+
+
+def _telling(send: Send, drawn: Drawn) -> Send:
+    fields = [(name.encode(), value.encode()) for name, value in drawn.headers().items()]
+
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message["headers"] = [*message.get("headers", ()), *fields]
+        await send(message)
+
+    return sending
+
+
+def _sweeping(store: FileStore | None) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
     @contextlib.asynccontextmanager
     async def sweeping(_: Litestar) -> AsyncIterator[None]:
+        if store is None:
+            yield
+            return
+
         async def sweep() -> None:
             while True:
                 await asyncio.sleep(_SWEEP_SECONDS)
-                for store in counters.values():
-                    await store.delete_expired()
+                await store.delete_expired()
 
         task = asyncio.create_task(sweep())
         try:
