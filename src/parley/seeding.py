@@ -9,9 +9,8 @@ from typing import Annotated
 
 import msgspec
 
+from parley.domain import shapes
 from parley.domain.records import ArticleDraft, Author
-
-_SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z"  # \Z, not $: "$" would accept a trailing newline
 
 
 class SeedError(ValueError):
@@ -19,16 +18,16 @@ class SeedError(ValueError):
 
 
 class _AuthorMeta(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    slug: Annotated[str, msgspec.Meta(pattern=_SLUG, max_length=120)]
+    slug: Annotated[str, msgspec.Meta(pattern=shapes.SLUG, max_length=120)]
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
 
 
 class _FrontMatter(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    slug: Annotated[str, msgspec.Meta(pattern=_SLUG, max_length=120)]
+    slug: Annotated[str, msgspec.Meta(pattern=shapes.SLUG, max_length=120)]
     title: Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
     author: _AuthorMeta
     published_at: datetime
-    tags: list[Annotated[str, msgspec.Meta(pattern=_SLUG, max_length=50)]] = []
+    tags: list[Annotated[str, msgspec.Meta(pattern=shapes.SLUG, max_length=50)]] = []
 
 
 def parse(text: str, name: str = "<seed>") -> ArticleDraft:

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import msgspec
 
-# An origin is exactly what a browser sends in `Origin`; "*" is refused: the allow-list also admits writes.
-_ORIGIN = re.compile(r"https?://[a-z0-9.-]+(:[0-9]{1,5})?|https?://\[[0-9a-f:.]+\](:[0-9]{1,5})?")
+from parley.domain import shapes
+
 _SEEDS_IN_WHEEL = Path(__file__).parent / "seeds"
 _SEEDS_IN_CHECKOUT = Path(__file__).resolve().parents[2] / "seeds"
 
@@ -77,7 +76,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
         if self.synchronous.upper() not in ("OFF", "NORMAL", "FULL", "EXTRA"):
             raise SettingsError(f"PARLEY_SYNCHRONOUS must be OFF, NORMAL, FULL or EXTRA, not {self.synchronous!r}")
         for origin in self.cors_origins:
-            if not _ORIGIN.fullmatch(origin):
+            # "*" is refused: the allow-list also admits writes.
+            if not shapes.is_origin(origin):
                 raise SettingsError(f"PARLEY_CORS_ORIGINS lists scheme://host[:port] origins, not {origin!r}")
         for proxy in self.trusted_proxies:
             try:
@@ -97,18 +97,23 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     @classmethod
     def from_env(cls, environ: Mapping[str, str], **overrides: Any) -> Settings:
         """Settings from PARLEY_<NAME> variables; keyword overrides (command-line flags) win."""
+        fields = {field.name: field for field in msgspec.structs.fields(cls)}
         values: dict[str, Any] = {}
-        for field in msgspec.structs.fields(cls):
-            raw = environ.get(f"PARLEY_{field.name.upper()}")
+        for name, field in fields.items():
+            raw = environ.get(f"PARLEY_{name.upper()}")
             if raw is not None:
-                values[field.name] = _parse(field.name, raw, field.default)
+                values[name] = _parse(name, raw, field.default)
         values.update({key: value for key, value in overrides.items() if value is not None})
+        for name, value in values.items():
+            try:
+                # Lax conversion reads numbers from text; the field's own constraints still apply.
+                msgspec.convert(value, fields[name].type, strict=False)
+            except msgspec.ValidationError as error:
+                raise SettingsError(f"bad setting PARLEY_{name.upper()}: {error}") from None
         try:
-            # Lax conversion reads numbers from text; the field's own constraints still apply.
             return msgspec.convert(values, cls, strict=False)
-        except msgspec.ValidationError as error:
-            named = re.sub(r"`\$\.(\w+)", lambda m: f"`PARLEY_{m.group(1).upper()}", str(error))
-            raise SettingsError(f"bad setting: {named}") from None
+        except msgspec.ValidationError as error:  # a rule of __post_init__, which names its variable
+            raise SettingsError(str(error)) from None
 
 
 _TRUE = ("1", "true", "yes", "on")

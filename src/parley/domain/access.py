@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 
-from parley.domain import networks
+from parley.domain import networks, shapes
 from parley.domain.errors import InvalidInput, NotFound
 from parley.domain.identity import Hasher, new_token, token_hash
 from parley.domain.ports import Store
@@ -13,9 +12,8 @@ from parley.domain.records import Ban, Clock, NewEvent, Role, Token
 
 # Writing last-used on every request would make each admin read a write; a minute is precise enough.
 _TOUCH_EVERY = timedelta(minutes=1)
-# A token's name is the actor in the audit log: one printable line, and never one of the actors parley itself
-# writes (`author`, `system`, `rule:<name>`; the colon is not allowed), so no one can act in their name.
-_NAME = re.compile(r"\w[\w .@-]{0,63}")
+# A token's name is the actor in the audit log, never one of the actors parley itself writes (`author`, `system`,
+# `rule:<name>`), so no one can act in their name.
 _RESERVED = frozenset({"author", "system"})
 # Tokens are made and revoked on the server's own command line, by whoever administers the machine.
 CLI_ACTOR = "admin:cli"
@@ -30,7 +28,7 @@ class TokenService:
 
     async def create(self, name: str, role: Role, *, actor: str = CLI_ACTOR) -> tuple[Token, str]:
         """A new token, returned once in clear; only its hash is kept, and the audit log records who got it."""
-        if not _NAME.fullmatch(name) or name != name.strip():
+        if not shapes.is_moderator_name(name):
             raise InvalidInput("name", "1 to 64 letters, digits, spaces or . _ @ -, starting with a letter or digit")
         if name.casefold() in _RESERVED:
             raise InvalidInput("name", f"{name!r} is an actor parley itself writes in the audit log")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from parley.domain import shapes
 from parley.domain.changes import move
 from parley.domain.errors import InvalidInput
 from parley.domain.identity import Hasher
@@ -25,7 +26,7 @@ class PrivacyService:
 
         Each comment moves to `removed` through the state machine, so counts stay right and a comment with
         visible replies stays as a tombstone; a purged comment can never be restored."""
-        if "@" not in email or len(email) > 254:
+        if not shapes.is_email(email):
             raise InvalidInput("email", "must be an email address")
         email_hash = self._hasher.email(email)
         async with self._store.writing() as tx:

@@ -9,6 +9,7 @@ from typing import Annotated, Any, ClassVar
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from parley.domain import shapes
 from parley.domain.moderation import Outcome
 from parley.domain.policy import (
     CloseDays,
@@ -39,20 +40,17 @@ from parley.domain.records import (
     stamp,
 )
 from parley.domain.transitions import ModeratorAction
-from parley.http.schemas import END, ID_PATTERN, SPACE, Instant
+from parley.http.schemas import Instant
 
-SLUG = rf"^[a-z0-9]+(?:-[a-z0-9]+)*{END}"
-Slug = Annotated[str, msgspec.Meta(min_length=1, max_length=120, pattern=SLUG)]
-Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=50, pattern=SLUG)]
+Slug = Annotated[str, msgspec.Meta(min_length=1, max_length=120, pattern=shapes.SLUG)]
+Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=50, pattern=shapes.SLUG)]
 Reason = Annotated[str, msgspec.Meta(max_length=1000)]
 # About 8,000 words; with the other fields it still fits the default request limit (PARLEY_MAX_BODY_BYTES, 64 KiB).
 ArticleBody = Annotated[str, msgspec.Meta(min_length=1, max_length=50_000, description="Markdown")]
-_ADDRESS = rf"^[0-9A-Fa-f:.]{{2,45}}(?:/[0-9]{{1,3}}){{0,1}}{END}"
-_EMAIL = rf"^[^@{SPACE}]+@[^@{SPACE}]+{END}"
 Address = Annotated[
     str,
     msgspec.Meta(
-        pattern=_ADDRESS,
+        pattern=shapes.ADDRESS,
         description="an IPv4 or IPv6 address (banning its client network: the address, or its IPv6 /64), "
         "or a CIDR network such as 192.0.2.0/24 or 2001:db8::/48",
     ),
@@ -60,7 +58,7 @@ Address = Annotated[
 CommentAuthor = Annotated[
     str,
     msgspec.Meta(
-        pattern=ID_PATTERN,
+        pattern=shapes.ID,
         description="ban the author of this comment: their author key and their network (not the e-mail they typed)",
     ),
 ]
@@ -254,7 +252,7 @@ class DecisionIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
 
 
 class BulkIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    ids: Annotated[list[Annotated[str, msgspec.Meta(pattern=ID_PATTERN)]], msgspec.Meta(min_length=1, max_length=200)]
+    ids: Annotated[list[Annotated[str, msgspec.Meta(pattern=shapes.ID)]], msgspec.Meta(min_length=1, max_length=200)]
     action: ModeratorAction
     reason: Reason | None = None
     expected_status: Status | None = None
@@ -321,7 +319,7 @@ class BanIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tru
         ]
     }
 
-    email: Annotated[str, msgspec.Meta(min_length=3, max_length=254, pattern=_EMAIL)] | None = None
+    email: Annotated[str, msgspec.Meta(max_length=shapes.EMAIL_LENGTH, pattern=shapes.EMAIL)] | None = None
     address: Address | None = None
     comment_id: CommentAuthor | None = None
     reason: Reason | None = None

@@ -6,36 +6,18 @@ from typing import Annotated
 
 import msgspec
 
-from parley.domain import text
+from parley.domain import shapes
 from parley.domain.records import ArticleSummary, ArticleView, FlagReason, Moderation, Status, stamp
 from parley.domain.submission import Draft, Submitted
 from parley.domain.threads import RepliesView, ThreadView
 from parley.domain.tree import Node
 
-# Wire patterns mean the same to msgspec (Python's `re`) and to OpenAPI tools (ECMA-262 regexes): no `$`, which
-# Python also matches before a final newline ("Ann\n" would pass as a name), and no `\s`, whose members differ.
-END = r"(?![\s\S])"
-SPACE = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
-ID_PATTERN = rf"^[1-9][0-9]{{0,15}}{END}"
-# No control characters, no bidi overrides (they let a name spoof the text around it), not blank.
-_NOT_IN_NAME = r"\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069"
-# At least one character that shows (text.INVISIBLE is what does not), as the rules require too.
-_SHOWS = rf"[^{text.invisible_class()}]"
-_NAME = rf"^[^{_NOT_IN_NAME}]*{_SHOWS}[^{_NOT_IN_NAME}]*{END}"
-# Tabs and newlines are text; other control characters are not.
-_NOT_IN_BODY = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
-_BODY = rf"^[^{_NOT_IN_BODY}]*{_SHOWS}[^{_NOT_IN_BODY}]*{END}"
-_NOT_IN_EMAIL = rf"@{SPACE}\x00-\x1f\x7f"
-_EMAIL = rf"^{END}|^[^{_NOT_IN_EMAIL}]{{1,64}}@[^{_NOT_IN_EMAIL}]+\.[^{_NOT_IN_EMAIL}]+{END}"
-# A web address that stays one attribute value wherever it is written: no quotes, angle brackets, backticks,
-# backslashes, braces, spaces or controls; a host of letters (IDN too), digits, dots and hyphens, or [IPv6].
-_NOT_IN_URL = rf"{SPACE}\x00-\x1f\x7f\"'<>\\^`{{|}}"
-_HOST = r"(?:[A-Za-z0-9\u00a1-\uffff](?:[A-Za-z0-9\u00a1-\uffff.-]*)|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5}){0,1}"
-_URL = rf"^{END}|^[Hh][Tt][Tt][Pp][Ss]?://{_HOST}(?:[/?#][^{_NOT_IN_URL}]*){{0,1}}{END}"
+CommentId = Annotated[str, msgspec.Meta(pattern=shapes.ID, description="a comment id, as a string of digits")]
+AuthorName = Annotated[str, msgspec.Meta(min_length=1, max_length=80, pattern=shapes.NAME)]
+Body = Annotated[str, msgspec.Meta(min_length=1, max_length=10_000, pattern=shapes.BODY, description="Markdown")]
 
-CommentId = Annotated[str, msgspec.Meta(pattern=ID_PATTERN, description="a comment id, as a string of digits")]
-AuthorName = Annotated[str, msgspec.Meta(min_length=1, max_length=80, pattern=_NAME)]
-Body = Annotated[str, msgspec.Meta(min_length=1, max_length=10_000, pattern=_BODY, description="Markdown")]
+Email = Annotated[str, msgspec.Meta(max_length=shapes.EMAIL_LENGTH, pattern=shapes.EMAIL_OR_NOTHING)]
+Url = Annotated[str, msgspec.Meta(max_length=2000, pattern=shapes.URL_OR_NOTHING)]
 
 
 class CommentIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -43,8 +25,8 @@ class CommentIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
 
     author_name: AuthorName
     body: Body
-    author_email: Annotated[str, msgspec.Meta(max_length=254, pattern=_EMAIL)] | None = None
-    author_url: Annotated[str, msgspec.Meta(max_length=2000, pattern=_URL)] | None = None
+    author_email: Email | None = None
+    author_url: Url | None = None
     parent_id: CommentId | None = None
     homepage: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
     """A honeypot: leave it out. Forms hide it from people; bots fill it in."""
@@ -54,17 +36,10 @@ class CommentIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
             author_name=self.author_name,
             body=self.body,
             author_email=self.author_email or None,
-            author_url=normal_url(self.author_url) if self.author_url else None,
+            author_url=shapes.normal_url(self.author_url) if self.author_url else None,
             parent_id=None if self.parent_id is None else int(self.parent_id),
             honeypot=bool(self.homepage),
         )
-
-
-def normal_url(url: str) -> str:
-    """One spelling of an address the pattern admitted: its scheme and host in lower case, the rest as typed."""
-    scheme, _, rest = url.partition("://")
-    cut = min((at for at in (rest.find(mark) for mark in "/?#") if at >= 0), default=len(rest))
-    return f"{scheme.lower()}://{rest[:cut].lower()}{rest[cut:]}"
 
 
 class CommentEdit(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

@@ -1,0 +1,70 @@
+"""The shapes of what people type (slugs, ids, names, bodies, e-mail and web addresses): one pattern each.
+
+Patterns mean the same to msgspec (Python's `re`) and to OpenAPI tools (ECMA-262 regexes): no `$`, which Python
+also matches before a final newline ("Ann\\n" would pass as a name), and no `\\s`, whose members differ.
+"""
+
+from __future__ import annotations
+
+import re
+
+from parley.domain import text
+
+END = r"(?![\s\S])"
+SPACE = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+
+ID = rf"^[1-9][0-9]{{0,15}}{END}"
+SLUG = rf"^[a-z0-9]+(?:-[a-z0-9]+)*{END}"
+
+# No control characters, no bidi overrides (they let a name spoof the text around it), not blank.
+_NOT_IN_NAME = r"\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069"
+# At least one character that shows (text.INVISIBLE is what does not), as the rules require too.
+_SHOWS = rf"[^{text.invisible_class()}]"
+NAME = rf"^[^{_NOT_IN_NAME}]*{_SHOWS}[^{_NOT_IN_NAME}]*{END}"
+# Tabs and newlines are text; other control characters are not.
+_NOT_IN_BODY = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
+BODY = rf"^[^{_NOT_IN_BODY}]*{_SHOWS}[^{_NOT_IN_BODY}]*{END}"
+
+_NOT_IN_EMAIL = rf"@{SPACE}\x00-\x1f\x7f"
+EMAIL = rf"^[^{_NOT_IN_EMAIL}]{{1,64}}@[^{_NOT_IN_EMAIL}]+\.[^{_NOT_IN_EMAIL}]+{END}"
+EMAIL_OR_NOTHING = rf"^{END}|{EMAIL}"
+EMAIL_LENGTH = 254
+
+# A web address that stays one attribute value wherever it is written: no quotes, angle brackets, backticks,
+# backslashes, braces, spaces or controls; a host of letters (IDN too), digits, dots and hyphens, or [IPv6].
+_NOT_IN_URL = rf"{SPACE}\x00-\x1f\x7f\"'<>\\^`{{|}}"
+_HOST = r"(?:[A-Za-z0-9\u00a1-\uffff](?:[A-Za-z0-9\u00a1-\uffff.-]*)|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5}){0,1}"
+URL_OR_NOTHING = rf"^{END}|^[Hh][Tt][Tt][Pp][Ss]?://{_HOST}(?:[/?#][^{_NOT_IN_URL}]*){{0,1}}{END}"
+
+# A network as a moderator names one to ban; `networks.parse` then reads it exactly.
+ADDRESS = rf"^[0-9A-Fa-f:.]{{2,45}}(?:/[0-9]{{1,3}}){{0,1}}{END}"
+
+# A moderator token's name is the actor in the audit log: one printable line with no colon, so never one of the
+# actors parley itself writes (`rule:<name>`).
+MODERATOR = r"\w[\w .@-]{0,63}"
+# An origin exactly as a browser sends it in `Origin`.
+ORIGIN = r"https?://[a-z0-9.-]+(:[0-9]{1,5})?|https?://\[[0-9a-f:.]+\](:[0-9]{1,5})?"
+
+_EMAIL = re.compile(EMAIL)
+_MODERATOR = re.compile(MODERATOR)
+_ORIGIN = re.compile(ORIGIN)
+
+
+def is_email(value: str) -> bool:
+    """Whether `value` is an e-mail address as readers may give one."""
+    return len(value) <= EMAIL_LENGTH and _EMAIL.match(value) is not None
+
+
+def is_moderator_name(value: str) -> bool:
+    return _MODERATOR.fullmatch(value) is not None and value == value.strip()
+
+
+def is_origin(value: str) -> bool:
+    return _ORIGIN.fullmatch(value) is not None
+
+
+def normal_url(url: str) -> str:
+    """One spelling of an address URL_OR_NOTHING admitted: its scheme and host in lower case, the rest as typed."""
+    scheme, _, rest = url.partition("://")
+    cut = min((at for at in (rest.find(mark) for mark in "/?#") if at >= 0), default=len(rest))
+    return f"{scheme.lower()}://{rest[:cut].lower()}{rest[cut:]}"
