@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -42,6 +42,21 @@ async def post(client: Client, slug: str, **fields: Any) -> Any:
     return await client.post(f"/api/v1/articles/{slug}/comments", json=builders.comment(**fields))
 
 
+def answer(response: httpx.Response, status: int = 200) -> dict[str, Any]:
+    """The JSON object a request was answered with, after checking it was answered with `status`."""
+    assert response.status_code == status, response.text
+    found: dict[str, Any] = response.json()
+    return found
+
+
+async def pages(fetch: Callable[[dict[str, str]], Awaitable[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Every page of a list, from the first (`fetch({})`) along each `next_cursor` to the last."""
+    walked = [await fetch({})]
+    while walked[-1]["next_cursor"] is not None:
+        walked.append(await fetch({"cursor": walked[-1]["next_cursor"]}))
+    return walked
+
+
 async def thread(client: Client, slug: str, **params: Any) -> Any:
     response = await client.get(f"/api/v1/articles/{slug}/comments", params=params)
     assert response.status_code == 200, response.text
@@ -64,22 +79,16 @@ async def moderate(client: Client, headers: dict[str, str], comment_id: str, act
 
 
 async def admin_comment(client: Client, headers: dict[str, str], comment_id: str) -> dict[str, Any]:
-    response = await client.get(f"/api/v1/admin/comments/{comment_id}", headers=headers)
-    assert response.status_code == 200, response.text
-    found: dict[str, Any] = response.json()
-    return found
+    return answer(await client.get(f"/api/v1/admin/comments/{comment_id}", headers=headers))
 
 
 async def queue(client: Client, headers: dict[str, str], **params: Any) -> dict[str, Any]:
-    response = await client.get("/api/v1/admin/queue", params=params, headers=headers)
-    assert response.status_code == 200, response.text
-    found: dict[str, Any] = response.json()
-    return found
+    return answer(await client.get("/api/v1/admin/queue", params=params, headers=headers))
 
 
 async def audit_events(services: Services, **query: Any) -> list[AuditEvent]:
     """The audit log read straight from the store, newest first."""
-    return await services.moderation.audit(AuditQuery(limit=1000, **query))
+    return (await services.moderation.audit(AuditQuery(**query), cursor=None, limit=1000)).items
 
 
 _readers: dict[str, str] = {}

@@ -18,6 +18,7 @@ from tests.http.helpers import (
     PEER,
     Client,
     admin_comment,
+    answer,
     audit_events,
     bearer,
     client_with_peers,
@@ -38,17 +39,11 @@ def ids(items: list[dict[str, Any]]) -> set[str]:
 
 
 async def ban(client: Client, headers: dict[str, str], **fields: Any) -> dict[str, Any]:
-    response = await client.post("/api/v1/admin/bans", json=fields, headers=headers)
-    assert response.status_code == 201, response.text
-    found: dict[str, Any] = response.json()
-    return found
+    return answer(await client.post("/api/v1/admin/bans", json=fields, headers=headers), 201)
 
 
 async def bans(client: Client, headers: dict[str, str], **params: Any) -> dict[str, Any]:
-    response = await client.get("/api/v1/admin/bans", params=params, headers=headers)
-    assert response.status_code == 200, response.text
-    found: dict[str, Any] = response.json()
-    return found
+    return answer(await client.get("/api/v1/admin/bans", params=params, headers=headers))
 
 
 async def test_a_ban_by_email_refuses_that_authors_comments_with_403(

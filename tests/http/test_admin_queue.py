@@ -10,7 +10,7 @@ from parley.domain.records import ArticleModeration
 from parley.services import Services
 from tests.conftest import Clock
 from tests.http.conftest import ADMIN, MODERATOR
-from tests.http.helpers import Client, bearer, flag, make_article, moderate, post, queue, set_policy
+from tests.http.helpers import Client, answer, bearer, flag, make_article, moderate, pages, post, queue, set_policy
 
 ANN = {"author_name": "Ann", "author_email": "ann@example.org"}
 
@@ -23,15 +23,9 @@ async def test_the_pending_queue_is_oldest_first_and_pages_with_a_cursor(
     for n in range(5):
         made.append((await post(client, article.slug, body=f"waiting {n}")).json()["comment"]["id"])
         clock.advance(minutes=1)
-    seen, cursor, pages = [], None, 0
-    while True:
-        page = await queue(client, moderator, limit=2, **({"cursor": cursor} if cursor else {}))
-        seen += [item["comment"]["id"] for item in page["items"]]
-        pages += 1
-        cursor = page["next_cursor"]
-        if cursor is None:
-            break
-    assert (seen, pages) == (made, 3)
+    walked = await pages(lambda more: queue(client, moderator, limit=2, **more))
+    seen = [item["comment"]["id"] for page in walked for item in page["items"]]
+    assert (seen, len(walked)) == (made, 3)
     assert (await queue(client, moderator))["items"][0]["comment"]["body"] == "waiting 0"
 
 
@@ -138,10 +132,7 @@ async def test_a_cursor_from_one_queue_is_refused_by_another(
 
 
 async def audit(client: Client, headers: dict[str, str], **params: Any) -> dict[str, Any]:
-    response = await client.get("/api/v1/admin/audit", params=params, headers=headers)
-    assert response.status_code == 200, response.text
-    found: dict[str, Any] = response.json()
-    return found
+    return answer(await client.get("/api/v1/admin/audit", params=params, headers=headers))
 
 
 async def test_the_audit_log_is_newest_first_filters_by_actor_and_action_and_pages(
@@ -169,14 +160,9 @@ async def test_the_audit_log_is_newest_first_filters_by_actor_and_action_and_pag
     assert [e["reason"] for e in (await audit(client, admin, action="reject"))["items"]] == ["off topic"]
     assert (await audit(client, admin, actor="omar", action="approve"))["items"] == []
     assert [e["action"] for e in (await audit(client, admin, comment_id=ids[1]))["items"]] == ["reject", "create"]
-    walked, page = [], await audit(client, admin, limit=3)
-    while True:
-        assert len(page["items"]) <= 3
-        walked += page["items"]
-        if page["next_cursor"] is None:
-            break
-        page = await audit(client, admin, limit=3, cursor=page["next_cursor"])
-    assert walked == everything
+    walked = await pages(lambda more: audit(client, admin, limit=3, **more))
+    assert all(len(page["items"]) <= 3 for page in walked)
+    assert [item for page in walked for item in page["items"]] == everything
     policy_event = everything[0]
     assert (policy_event["comment_id"], policy_event["from_status"], policy_event["reason"]) == (
         None,

@@ -12,7 +12,7 @@ from parley.domain.records import ArticleModeration
 from parley.services import Services
 from tests.conftest import Clock
 from tests.http.conftest import ADMIN
-from tests.http.helpers import Client, audit_events, make_article, post
+from tests.http.helpers import Client, answer, audit_events, make_article, post
 
 DEFAULTS = {
     "moderation": "pre", "trust_returning_authors": True, "hold_words": [], "block_words": [], "max_links": 2,
@@ -22,10 +22,7 @@ DEFAULTS = {
 
 
 async def read_policy(client: Client, headers: dict[str, str]) -> dict[str, Any]:
-    response = await client.get("/api/v1/admin/policy", headers=headers)
-    assert response.status_code == 200, response.text
-    found: dict[str, Any] = response.json()
-    return found
+    return answer(await client.get("/api/v1/admin/policy", headers=headers))
 
 
 async def test_the_policy_starts_at_its_defaults(client: Client, admin: dict[str, str]) -> None:

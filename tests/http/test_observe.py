@@ -18,17 +18,9 @@ from parley.settings import Settings
 from tests import builders
 from tests.conftest import PEER, at_peer
 from tests.http.helpers import make_article
+from tests.logs import Lines
 
 METRICS = "s3cret-metrics-token"
-
-
-class Lines(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__()
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(record.getMessage())
 
 
 @pytest.fixture

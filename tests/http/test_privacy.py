@@ -21,6 +21,7 @@ from parley.services import Services
 from parley.settings import Settings
 from tests import builders
 from tests.http.helpers import Client, connect, make_article, post, set_policy, thread
+from tests.logs import Lines
 
 SECRET_NAME = re.compile(r"email|address|(^|_)ip(_|$)|hash|token", re.IGNORECASE)
 ALLOWED = {"edit_token", "author_token"}  # the receipt's, shown to the author who just posted
@@ -217,15 +218,6 @@ async def test_an_idempotent_retry_after_a_purge_is_404_and_creates_nothing(
         assert fields["body"].encode() not in b"".join(
             row[0] for row in conn.execute("SELECT response FROM idempotency_keys")
         )
-
-
-class Lines(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.INFO)
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(record.getMessage())
 
 
 async def test_rate_limit_counters_and_access_logs_name_no_address(settings: Settings) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from parley.services import Services
-from tests.http.helpers import Client, make_article, post, thread
+from tests.http.helpers import Client, make_article, pages, post, thread
 
 
 async def make_thread(client: Client, slug: str, shape: list[int]) -> list[str]:
@@ -26,15 +26,9 @@ def flat(nodes: list[dict[str, Any]]) -> list[str]:
 async def test_pages_hold_at_most_max_comments_and_walk_every_comment_once(client: Client, services: Services) -> None:
     article = await make_article(services)
     await make_thread(client, article.slug, [2, 0, 3, 1, 0, 4])
-    seen: list[str] = []
-    cursor = None
-    while True:
-        page = await thread(client, article.slug, max_comments=5, **({"cursor": cursor} if cursor else {}))
-        assert 0 < len(flat(page["items"])) <= 5
-        seen += flat(page["items"])
-        cursor = page["next_cursor"]
-        if cursor is None:
-            break
+    walked = await pages(lambda more: thread(client, article.slug, max_comments=5, **more))
+    assert all(0 < len(flat(page["items"])) <= 5 for page in walked)
+    seen = [id_ for page in walked for id_ in flat(page["items"])]
     assert len(seen) == len(set(seen)) == 16
 
 
@@ -55,16 +49,17 @@ async def test_a_comment_with_more_replies_than_fit_leads_to_the_rest(client: Cl
     assert first["id"] == big
     assert len(flat([first])) == 3
     assert first["reply_count"] == 7
-    rest: list[str] = []
-    cursor = first["replies_cursor"]
-    while cursor:
-        more = (
-            await client.get(f"/api/v1/comments/{big}/replies", params={"cursor": cursor, "max_comments": 2})
-        ).json()
-        assert more["comment"] == big
-        assert all(item["parent_id"] == big for item in more["items"])
-        rest += flat(more["items"])
-        cursor = more["next_cursor"]
+
+    async def replies(more: dict[str, str]) -> dict[str, Any]:
+        cursor = more.get("cursor", first["replies_cursor"])
+        answer = await client.get(f"/api/v1/comments/{big}/replies", params={"cursor": cursor, "max_comments": 2})
+        found: dict[str, Any] = answer.json()
+        return found
+
+    walked = await pages(replies)
+    assert {page["comment"] for page in walked} == {big}
+    assert all(item["parent_id"] == big for page in walked for item in page["items"])
+    rest = [id_ for page in walked for id_ in flat(page["items"])]
     assert len(set(flat([first])[1:] + rest)) == 7
     following = await thread(client, article.slug, max_comments=3, cursor=page["next_cursor"])
     assert [node["id"] for node in following["items"]] == [after]
@@ -104,16 +99,9 @@ async def test_tombstones_and_the_authors_own_rows_count_toward_the_budget(clien
             f"/api/v1/comments/{middle['comment']['id']}", headers={"X-Edit-Token": middle["edit_token"]}
         )
         assert deleted.status_code == 204
-    seen: list[str] = []
-    cursor = None
-    while True:
-        page = await thread(client, article.slug, max_comments=5, **({"cursor": cursor} if cursor else {}))
-        shown = flat(page["items"])
-        assert 0 < len(shown) <= 5
-        seen += shown
-        cursor = page["next_cursor"]
-        if cursor is None:
-            break
+    walked = await pages(lambda more: thread(client, article.slug, max_comments=5, **more))
+    assert all(0 < len(flat(page["items"])) <= 5 for page in walked)
+    seen = [id_ for page in walked for id_ in flat(page["items"])]
     assert len(seen) == len(set(seen)) == 12
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from parley.domain.records import ArticleModeration
 from parley.services import Services
-from tests.http.helpers import Client, make_article, post, set_policy, thread
+from tests.http.helpers import Client, make_article, pages, post, set_policy, thread
 
 
 async def test_an_empty_thread_is_count_zero_and_no_items(client: Client, services: Services) -> None:
@@ -52,16 +52,9 @@ async def test_cursor_pages_walk_top_level_comments_with_their_replies(client: C
     roots = [(await post(client, article.slug, body=f"root {i}")).json()["comment"]["id"] for i in range(5)]
     await post(client, article.slug, body="reply", parent_id=roots[2])
     for sort in ("oldest", "newest", "top"):
-        seen, cursor = [], None
-        while True:
-            params = {"limit": 2, "sort": sort} | ({"cursor": cursor} if cursor else {})
-            page = await thread(client, article.slug, **params)
-            assert len(page["items"]) <= 2
-            assert page["count"] == 6
-            seen += [c["id"] for c in page["items"]]
-            cursor = page["next_cursor"]
-            if cursor is None:
-                break
+        walked = await pages(lambda more, sort=sort: thread(client, article.slug, limit=2, sort=sort, **more))
+        assert all(len(page["items"]) <= 2 and page["count"] == 6 for page in walked)
+        seen = [comment["id"] for page in walked for comment in page["items"]]
         assert sorted(seen) == sorted(roots), sort
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from parley.domain import networks, shapes
+from parley.domain import networks, paging, shapes
 from parley.domain.errors import InvalidInput, NotFound
 from parley.domain.identity import Hasher, new_token, token_hash
 from parley.domain.ports import Store
@@ -119,10 +119,12 @@ class BanService:
             await tx.audit.append(NewEvent(actor=actor, action="ban", reason=why, comment_id=comment_id, at=now))
         return ban
 
-    async def active(self, *, after_id: int | None, limit: int) -> list[Ban]:
-        """Bans still in force; an expired ban drops out by itself."""
+    async def active(self, *, cursor: str | None, limit: int) -> paging.Page[Ban]:
+        """Bans still in force, oldest first; an expired ban drops out by itself."""
+        after = None if cursor is None else paging.decode(cursor, "bans").id
         async with self._store.reading(heavy=True) as tx:
-            return await tx.bans.active(now=self._clock(), after_id=after_id, limit=limit)
+            bans = await tx.bans.active(now=self._clock(), after_id=after, limit=limit + 1)
+        return paging.cut(bans, limit, lambda last: paging.encode("bans", 0, last.id))
 
     async def get(self, ban_id: int) -> Ban:
         async with self._store.reading() as tx:

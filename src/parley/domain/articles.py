@@ -17,7 +17,7 @@ from parley.domain.records import (
     Article,
     ArticleChanges,
     ArticleDraft,
-    ArticlePage,
+    ArticleSummary,
     ArticleView,
     Clock,
     NewEvent,
@@ -55,17 +55,14 @@ class ArticleService:
         self._store = store
         self._clock = clock
 
-    async def page(self, *, limit: int, cursor: str | None, author: str | None, tag: str | None) -> ArticlePage:
+    async def page(
+        self, *, limit: int, cursor: str | None, author: str | None, tag: str | None
+    ) -> paging.Page[ArticleSummary]:
         """Newest first; the cursor is the last article's publication time and id."""
         after = None if cursor is None else paging.decode(cursor, _KIND)
         async with self._store.reading() as tx:
             items = await tx.articles.page(limit=limit + 1, after=after, author=author, tag=tag, now=self._clock())
-        next_cursor = None
-        if len(items) > limit:
-            items = items[:limit]
-            last = items[-1]
-            next_cursor = paging.encode(_KIND, paging.micros(last.published_at), last.id)
-        return ArticlePage(items, next_cursor)
+        return paging.cut(items, limit, lambda last: paging.encode(_KIND, paging.micros(last.published_at), last.id))
 
     async def view(self, slug: str, *, editor: bool = False) -> ArticleView:
         """One article with its comment state, related articles and more from its author; editors see unpublished."""

@@ -40,11 +40,6 @@ class Outcome(msgspec.Struct, kw_only=True):
     detail: str | None = None
 
 
-class QueuePage(msgspec.Struct, frozen=True):
-    items: list[QueueItem]
-    next_cursor: str | None
-
-
 class ModerationService:
     """Moderators' work: queues, decisions through the transition table, history, audit and site policy."""
 
@@ -52,7 +47,9 @@ class ModerationService:
         self._store = store
         self._clock = clock
 
-    async def queue(self, state: QueueState, *, article: str | None, cursor: str | None, limit: int) -> QueuePage:
+    async def queue(
+        self, state: QueueState, *, article: str | None, cursor: str | None, limit: int
+    ) -> paging.Page[QueueItem]:
         """Pending and flagged oldest first (fair to authors); spam and rejected newest first (recent mistakes)."""
         kind = f"queue:{state.value}"
         after = None if cursor is None else paging.decode(cursor, kind)
@@ -64,11 +61,7 @@ class ModerationService:
                     raise NotFound("article", article)
                 article_id = found.id
             items = await tx.comments.queue(state.value, article_id=article_id, after=after, limit=limit + 1)
-        next_cursor = None
-        if len(items) > limit:
-            items = items[:limit]
-            next_cursor = paging.encode(kind, 0, items[-1].comment.id)
-        return QueuePage(items, next_cursor)
+        return paging.cut(items, limit, lambda last: paging.encode(kind, 0, last.comment.id))
 
     async def stats(self) -> dict[str, int]:
         async with self._store.reading(heavy=True) as tx:
@@ -116,9 +109,12 @@ class ModerationService:
                 raise NotFound("comment", str(comment_id))
             return await tx.audit.query(AuditQuery(comment_id=comment_id, limit=1000))
 
-    async def audit(self, query: AuditQuery) -> list[AuditEvent]:
+    async def audit(self, query: AuditQuery, *, cursor: str | None, limit: int) -> paging.Page[AuditEvent]:
+        """The audit log, newest first, as `query` filters it."""
+        before = None if cursor is None else paging.decode(cursor, "audit").id
         async with self._store.reading(heavy=True) as tx:
-            return await tx.audit.query(query)
+            events = await tx.audit.query(msgspec.structs.replace(query, before_id=before, limit=limit + 1))
+        return paging.cut(events, limit, lambda last: paging.encode("audit", 0, last.id))
 
     async def policy(self) -> Policy:
         async with self._store.reading() as tx:

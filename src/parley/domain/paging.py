@@ -1,16 +1,19 @@
-"""Opaque cursors: a page's last sort key, checked on the way back in."""
+"""Pages of a list: opaque cursors (a page's last sort key, checked on the way back in) and the cut after a page."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import Generic, TypeVar
 
 import msgspec
 
 from parley.domain.errors import InvalidInput
 
+T = TypeVar("T")
 MAX_ID = 2**53 - 1
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICRO = timedelta(microseconds=1)
@@ -61,3 +64,19 @@ def decode(cursor: str, kind: str) -> Position:
     if position.kind != kind or not (0 <= position.id <= MAX_ID) or position.key not in _KEYS:
         raise InvalidInput("cursor", "not a cursor this list gave out")
     return position
+
+
+class Page(msgspec.Struct, Generic[T], frozen=True):
+    """Some items of a list, and the cursor that asks for the ones after them (None after the last)."""
+
+    items: list[T]
+    next_cursor: str | None
+
+
+def cut(fetched: Sequence[T], limit: int, after: Callable[[T], str]) -> Page[T]:
+    """The page in `fetched`, a read of `limit + 1` items: one more than the page means a next page, whose cursor
+    `after` makes from the page's last item."""
+    if len(fetched) <= limit:
+        return Page(list(fetched), None)
+    items = list(fetched[:limit])
+    return Page(items, after(items[-1]))

@@ -123,11 +123,6 @@ class ArticleChanges(msgspec.Struct, frozen=True, kw_only=True):
     moderation: ArticleModeration | None = None
 
 
-class ArticlePage(msgspec.Struct, frozen=True):
-    items: list[ArticleSummary]
-    next_cursor: str | None
-
-
 class ArticleView(msgspec.Struct, frozen=True):
     """One article with the lists a page shows beside it."""
 
@@ -306,6 +301,8 @@ class NewEvent(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class AuditQuery(msgspec.Struct, frozen=True, kw_only=True):
+    """Which events of the audit log to read, newest first: all of them by default."""
+
     actor: str | None = None
     action: str | None = None
     comment_id: int | None = None

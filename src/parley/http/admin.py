@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.params import JSONBody, QueryParameter
+from litestar.params import JSONBody
 
-from parley.domain import paging
 from parley.domain.moderation import Decision, ModerationService, QueueState
-from parley.domain.paging import MAX_ID
 from parley.domain.records import AuditQuery, Role, Token
 from parley.http.admin_schemas import (
     AdminComment,
@@ -26,10 +22,16 @@ from parley.http.admin_schemas import (
 )
 from parley.http.errors import problems
 from parley.http.guards import refusals, requirement, requires
-from parley.http.params import IdPath
-
-Limit = Annotated[int, QueryParameter(ge=1, le=200)]
-Cursor = Annotated[str | None, QueryParameter(max_length=200)]
+from parley.http.params import (
+    ActionFilter,
+    ActorFilter,
+    AdminLimit,
+    ArticleFilter,
+    CommentFilter,
+    Cursor,
+    IdPath,
+    QueueName,
+)
 
 
 class QueueController(Controller):
@@ -42,14 +44,14 @@ class QueueController(Controller):
     async def queue(
         self,
         moderation_service: NamedDependency[ModerationService],
-        queue_state: Annotated[QueueState, QueryParameter(name="state")] = QueueState.PENDING,
-        article: Annotated[str | None, QueryParameter(max_length=200, description="an article's slug")] = None,
-        limit: Limit = 50,
+        queue_state: QueueName = QueueState.PENDING,
+        article: ArticleFilter = None,
+        limit: AdminLimit = 50,
         cursor: Cursor = None,
     ) -> QueueOut:
         """Comments waiting for a decision, each with what a moderator needs to decide."""
         page = await moderation_service.queue(queue_state, article=article, cursor=cursor, limit=limit)
-        return QueueOut([QueueEntry.from_domain(item) for item in page.items], page.next_cursor)
+        return QueueOut.of(page, QueueEntry.from_domain)
 
     @get("/stats", responses=problems(*refusals(Role.MODERATOR)))
     async def stats(self, moderation_service: NamedDependency[ModerationService]) -> QueueStats:
@@ -120,19 +122,13 @@ class AuditController(Controller):
     async def audit(
         self,
         moderation_service: NamedDependency[ModerationService],
-        actor: Annotated[
-            str | None,
-            QueryParameter(max_length=200, description="a moderator's name, `author`, `system` or `rule:<name>`"),
-        ] = None,
-        action: Annotated[str | None, QueryParameter(max_length=50)] = None,
-        comment_id: Annotated[int | None, QueryParameter(ge=1, le=MAX_ID, description="one comment's events")] = None,
-        limit: Limit = 50,
+        actor: ActorFilter = None,
+        action: ActionFilter = None,
+        comment_id: CommentFilter = None,
+        limit: AdminLimit = 50,
         cursor: Cursor = None,
     ) -> AuditOut:
         """The append-only audit log, newest first."""
-        before = None if cursor is None else paging.decode(cursor, "audit").id
-        events = await moderation_service.audit(
-            AuditQuery(actor=actor, action=action, comment_id=comment_id, before_id=before, limit=limit + 1)
-        )
-        next_cursor = paging.encode("audit", 0, events[limit - 1].id) if len(events) > limit else None
-        return AuditOut([AuditEventOut.from_domain(event) for event in events[:limit]], next_cursor)
+        query = AuditQuery(actor=actor, action=action, comment_id=comment_id)
+        page = await moderation_service.audit(query, cursor=cursor, limit=limit)
+        return AuditOut.of(page, AuditEventOut.from_domain)

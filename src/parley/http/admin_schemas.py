@@ -40,7 +40,7 @@ from parley.domain.records import (
     stamp,
 )
 from parley.domain.transitions import ModeratorAction
-from parley.http.schemas import Instant
+from parley.http.schemas import Instant, Page
 
 Slug = Annotated[str, msgspec.Meta(min_length=1, max_length=120, pattern=shapes.SLUG)]
 Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=50, pattern=shapes.SLUG)]
@@ -233,9 +233,8 @@ class QueueEntry(msgspec.Struct, frozen=True, kw_only=True):
         )
 
 
-class QueueOut(msgspec.Struct, frozen=True):
-    items: list[QueueEntry]
-    next_cursor: str | None
+class QueueOut(Page[QueueEntry], frozen=True):
+    """Comments waiting in one queue."""
 
 
 class QueueStats(msgspec.Struct, frozen=True):
@@ -299,9 +298,8 @@ class AuditEventOut(msgspec.Struct, frozen=True, kw_only=True):
         )
 
 
-class AuditOut(msgspec.Struct, frozen=True):
-    items: list[AuditEventOut]
-    next_cursor: str | None
+class AuditOut(Page[AuditEventOut], frozen=True):
+    """The audit log, newest first."""
 
 
 def _given(field: str) -> dict[str, Any]:
@@ -358,9 +356,8 @@ class BanOut(msgspec.Struct, frozen=True, kw_only=True):
         )
 
 
-class BanList(msgspec.Struct, frozen=True):
-    items: list[BanOut]
-    next_cursor: str | None
+class BanList(Page[BanOut], frozen=True):
+    """Bans in force, oldest first."""
 
 
 class PolicyDocument(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

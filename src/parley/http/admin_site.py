@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from litestar import Controller, delete, get, patch, post, put
 from litestar.di import NamedDependency
-from litestar.params import JSONBody, QueryParameter
+from litestar.params import JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from parley.domain import paging
 from parley.domain.access import BanService
 from parley.domain.articles import ArticleService
 from parley.domain.moderation import ModerationService
@@ -17,7 +14,7 @@ from parley.domain.records import Clock, Role, Token
 from parley.http.admin_schemas import ArticleIn, ArticlePatch, BanIn, BanList, BanOut, PolicyChanges, PolicyDocument
 from parley.http.errors import problems
 from parley.http.guards import refusals, requirement, requires
-from parley.http.params import IdPath, SlugPath
+from parley.http.params import AdminLimit, Cursor, IdPath, SlugPath
 from parley.http.schemas import ArticleOut
 
 
@@ -98,14 +95,11 @@ class BansController(Controller):
     async def list_bans(
         self,
         bans: NamedDependency[BanService],
-        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
-        cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+        limit: AdminLimit = 50,
+        cursor: Cursor = None,
     ) -> BanList:
         """Bans in force, oldest first; expired and lifted ones are left out."""
-        after = None if cursor is None else paging.decode(cursor, "bans").id
-        found = await bans.active(after_id=after, limit=limit + 1)
-        next_cursor = paging.encode("bans", 0, found[limit - 1].id) if len(found) > limit else None
-        return BanList([BanOut.from_domain(ban) for ban in found[:limit]], next_cursor)
+        return BanList.of(await bans.active(cursor=cursor, limit=limit), BanOut.from_domain)
 
     @post(status_code=HTTP_201_CREATED, responses=problems(*refusals(Role.MODERATOR), 404, 413, 415, 422))
     async def create_ban(

@@ -2,26 +2,39 @@
 
 from __future__ import annotations
 
-from typing import Annotated, cast
+from typing import cast
 
 from litestar import Controller, Response, delete, get, patch, post
 from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import HeaderParameter, JSONBody, QueryParameter
+from litestar.params import JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
 from parley.domain.errors import Forbidden
 from parley.domain.paging import Sort
 from parley.domain.submission import SubmissionService
-from parley.domain.threads import DEFAULT_BUDGET, ThreadService
+from parley.domain.threads import ThreadService
 from parley.http.cache.counts import CountAnswers
 from parley.http.cache.fastpath import CACHED
 from parley.http.cache.pages import ThreadPages
 from parley.http.deps import ParleyRequest
 from parley.http.errors import problems
 from parley.http.limits import READS, WRITES
-from parley.http.params import IdPath, SlugPath
+from parley.http.params import (
+    MAX_COMMENTS,
+    AuthorToken,
+    CountSlugs,
+    Cursor,
+    EditToken,
+    IdempotencyKey,
+    IdPath,
+    IfNoneMatch,
+    MaxComments,
+    SlugPath,
+    ThreadSort,
+    TopLevelLimit,
+)
 from parley.http.schemas import (
     CommentEdit,
     CommentIn,
@@ -33,29 +46,6 @@ from parley.http.schemas import (
     ReplyPage,
     ThreadPage,
 )
-
-MaxComments = Annotated[int, QueryParameter(ge=1, le=500, description="most comments in one page, replies included")]
-EditToken = Annotated[
-    str | None,
-    HeaderParameter(name="X-Edit-Token", max_length=200, description="the edit token returned by 'Add yours'"),
-]
-AuthorToken = Annotated[
-    str | None,
-    HeaderParameter(
-        name="X-Author-Token",
-        max_length=200,
-        description="the author key an earlier receipt returned: who the author is to the returning-author rule",
-    ),
-]
-IdempotencyKey = Annotated[
-    str | None,
-    HeaderParameter(
-        name="Idempotency-Key",
-        min_length=1,
-        max_length=200,
-        description="retry safely: the first answer is replayed",
-    ),
-]
 
 
 class ThreadController(Controller):
@@ -76,11 +66,11 @@ class ThreadController(Controller):
         slug: SlugPath,
         pages: NamedDependency[ThreadPages],
         edit_token: EditToken = None,
-        if_none_match: Annotated[str | None, HeaderParameter(name="If-None-Match", max_length=1000)] = None,
-        sort: Annotated[Sort, QueryParameter()] = Sort.OLDEST,
-        limit: Annotated[int, QueryParameter(ge=1, le=100, description="top-level comments per page")] = 50,
-        cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
-        max_comments: MaxComments = DEFAULT_BUDGET,
+        if_none_match: IfNoneMatch = None,
+        sort: ThreadSort = Sort.OLDEST,
+        limit: TopLevelLimit = 50,
+        cursor: Cursor = None,
+        max_comments: MaxComments = MAX_COMMENTS,
     ) -> Response[ThreadPage]:
         """The visible thread as a tree; a removed comment with visible replies stays as a tombstone.
 
@@ -139,8 +129,8 @@ class CommentController(Controller):
         self,
         comment_id: IdPath,
         threads: NamedDependency[ThreadService],
-        cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
-        max_comments: MaxComments = DEFAULT_BUDGET,
+        cursor: Cursor = None,
+        max_comments: MaxComments = MAX_COMMENTS,
     ) -> ReplyPage:
         """The replies below a comment in thread order, page by page: where a thread page's `replies_cursor` leads."""
         return ReplyPage.of(await threads.replies(comment_id, cursor=cursor, budget=max_comments))
@@ -211,7 +201,7 @@ class CountsController(Controller):
         self,
         request: ParleyRequest,
         counts: NamedDependency[CountAnswers],
-        slug: Annotated[list[str], QueryParameter(min_length=1, max_length=100)],
+        slug: CountSlugs,
     ) -> Response[Counts]:
         """Visible-comment counts for up to 100 articles in one call."""
         body = await counts.read(request.scope["query_string"], slug)

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Generic, Self, TypeVar
 
 import msgspec
 
-from parley.domain import shapes
+from parley.domain import paging, shapes
 from parley.domain.records import ArticleSummary, ArticleView, FlagReason, Moderation, Status, stamp
 from parley.domain.submission import Draft, Submitted
 from parley.domain.threads import RepliesView, ThreadView
 from parley.domain.tree import Node
+
+T = TypeVar("T")
+D = TypeVar("D")
 
 CommentId = Annotated[str, msgspec.Meta(pattern=shapes.ID, description="a comment id, as a string of digits")]
 AuthorName = Annotated[str, msgspec.Meta(min_length=1, max_length=80, pattern=shapes.NAME)]
@@ -112,9 +116,22 @@ class ArticleOut(ArticleSummaryOut, frozen=True, kw_only=True):
         )
 
 
-class ArticleList(msgspec.Struct, frozen=True):
-    items: list[ArticleSummaryOut]
+class Page(msgspec.Struct, Generic[T], frozen=True):
+    """One page of a list: its items, and the cursor that asks for the next page (null after the last).
+
+    Each list names its own page type (`class ArticleList(Page[ArticleSummaryOut])`), so that OpenAPI tools see
+    one named schema per list."""
+
+    items: list[T]
     next_cursor: str | None
+
+    @classmethod
+    def of(cls, page: paging.Page[D], each: Callable[[D], T]) -> Self:
+        return cls([each(item) for item in page.items], page.next_cursor)
+
+
+class ArticleList(Page[ArticleSummaryOut], frozen=True):
+    """Published articles, newest first."""
 
 
 class Counts(msgspec.Struct, frozen=True):
