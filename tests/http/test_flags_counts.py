@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from parley.http.cache.counts import CountAnswers
 from parley.services import Services
+from parley.settings import Settings
 from tests.http.helpers import Client, make_article, post
+from tests.peek import flags_on
 
 
-async def test_a_reader_flags_a_comment_and_gets_202(client: Client, services: Services) -> None:
+async def test_a_reader_flags_a_comment_and_gets_202(client: Client, services: Services, settings: Settings) -> None:
     article = await make_article(services)
     comment_id = (await post(client, article.slug)).json()["comment"]["id"]
     response = await client.post(f"/api/v1/comments/{comment_id}/flags", json={"reason": "abuse", "note": "rude"})
@@ -15,9 +17,7 @@ async def test_a_reader_flags_a_comment_and_gets_202(client: Client, services: S
     assert response.json() == {"received": True}
     again = await client.post(f"/api/v1/comments/{comment_id}/flags", json={"reason": "spam"})
     assert again.status_code == 202
-    async with services.store.reading() as tx:
-        flags = await tx.flags.for_comment(int(comment_id))
-    assert [(f.reason.value, f.note) for f in flags] == [("abuse", "rude")]
+    assert flags_on(settings.database, comment_id) == [("abuse", "rude")]
 
 
 async def test_flags_need_a_known_reason_and_a_visible_comment(client: Client, services: Services) -> None:

@@ -12,7 +12,7 @@ from parley.domain import text
 from parley.domain.records import Article, ArticleModeration, Moderation, Status
 
 if TYPE_CHECKING:
-    from parley.domain.ports import Tx
+    from parley.domain.ports import ReadTx
 
 # A rule that lets a comment through at once rather than holding it back.
 _RELEASING = frozenset({"trusted_author"})
@@ -61,7 +61,7 @@ class Policy(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tr
         return Moderation(article.moderation.value)
 
 
-async def in_force(tx: Tx) -> Policy:
+async def in_force(tx: ReadTx) -> Policy:
     """The site's policy as stored, or the defaults before an admin has set one."""
     return await tx.site.policy() or Policy()
 

@@ -1,4 +1,9 @@
-"""The Store Protocol: what the rules need from storage, and nothing about how it is kept."""
+"""The Store Protocol: what the rules need from storage, and nothing about how it is kept.
+
+Each repository comes in two parts: what a read needs, and what a write adds to it. A read transaction
+(`ReadTx`) offers only the first, so a rule that only reads says so in its signature and cannot write; a write
+transaction (`Tx`) offers both. Remembered answers need neither: they read a change feed (`Changes`).
+"""
 
 from __future__ import annotations
 
@@ -18,7 +23,6 @@ from parley.domain.records import (
     Ban,
     Comment,
     FirstAnswer,
-    Flag,
     FlagReason,
     NewComment,
     NewEvent,
@@ -32,7 +36,7 @@ from parley.domain.records import (
 )
 
 
-class Articles(Protocol):
+class ArticleReads(Protocol):
     async def page(
         self, *, limit: int, after: Position | None, author: str | None, tag: str | None, now: datetime
     ) -> list[ArticleSummary]: ...
@@ -45,16 +49,18 @@ class Articles(Protocol):
 
     async def by_same_author(self, article: Article, *, limit: int, now: datetime) -> list[ArticleSummary]: ...
     async def total(self) -> int: ...
+
+
+class Articles(ArticleReads, Protocol):
     async def insert(self, draft: ArticleDraft, *, body_html: str, reading_minutes: int, now: datetime) -> Article:
         """Raises AlreadyExists if the slug is taken."""
 
     async def update(self, article: Article, *, now: datetime) -> Article: ...
 
 
-class Comments(Protocol):
-    async def get(self, comment_id: int) -> Comment | None: ...
-    async def by_token_hash(self, token_hash: str) -> Comment | None: ...
-    async def insert(self, new: NewComment) -> Comment: ...
+class AuthorHistory(Protocol):
+    """What the submission rules ask about an author's earlier comments."""
+
     async def is_duplicate(self, article_id: int, author_key: str, body_hash: str) -> bool: ...
     async def repeats(self, comment_id: int, body_hash: str) -> bool:
         """Another live comment by the same author on the same article already has this text."""
@@ -68,9 +74,32 @@ class Comments(Protocol):
     async def count_since(self, author_key: str, since: datetime) -> int:
         """Comments by this author (as `NewComment.author_key` names them) since then."""
 
+
+class CommentReads(AuthorHistory, Protocol):
+    async def get(self, comment_id: int) -> Comment | None: ...
+    async def by_token_hash(self, token_hash: str) -> Comment | None: ...
     async def by_email_hash(self, email_hash: str) -> list[Comment]:
         """Every comment posted with this email, in any status, oldest first."""
 
+    async def thread(
+        self, article_id: int, *, sort: Sort, after: Position | None, limit: int, budget: int, own_id: int | None
+    ) -> ThreadSlice:
+        """One page of top-level comments with their shown replies in thread order, at most `budget` rows.
+
+        Top-level comments join while their replies fit; the first always joins, cut after `budget` rows.
+        """
+
+    async def replies(self, parent: Comment, *, after: Comment | None, budget: int) -> tuple[list[ThreadRow], bool]:
+        """Shown comments below `parent` in thread order, after `after`, at most `budget`; and whether more follow."""
+
+    async def queue(
+        self, state: str, *, article_id: int | None, after: Position | None, limit: int
+    ) -> list[QueueItem]: ...
+    async def queue_stats(self) -> dict[str, int]: ...
+
+
+class Comments(CommentReads, Protocol):
+    async def insert(self, new: NewComment) -> Comment: ...
     async def anonymise(self, comment: Comment) -> Comment:
         """Clear who wrote it and what it said (name, email, URL, body and their hashes); keep its place."""
 
@@ -99,46 +128,46 @@ class Comments(Protocol):
     ) -> Comment:
         """Replace the text, keeping the replaced one as a revision for moderators."""
 
-    async def thread(
-        self, article_id: int, *, sort: Sort, after: Position | None, limit: int, budget: int, own_id: int | None
-    ) -> ThreadSlice:
-        """One page of top-level comments with their shown replies in thread order, at most `budget` rows.
 
-        Top-level comments join while their replies fit; the first always joins, cut after `budget` rows.
-        """
-
-    async def replies(self, parent: Comment, *, after: Comment | None, budget: int) -> tuple[list[ThreadRow], bool]:
-        """Shown comments below `parent` in thread order, after `after`, at most `budget`; and whether more follow."""
-
-    async def queue(
-        self, state: str, *, article_id: int | None, after: Position | None, limit: int
-    ) -> list[QueueItem]: ...
-    async def queue_stats(self) -> dict[str, int]: ...
+class FlagReads(Protocol):
+    async def active_count(self, comment_id: int) -> int: ...
 
 
-class Flags(Protocol):
+class Flags(FlagReads, Protocol):
     async def add(
         self, comment_id: int, *, reader_hash: str, reason: FlagReason, note: str | None, at: datetime
     ) -> bool:
         """False if this reader already flagged this comment."""
 
-    async def active_count(self, comment_id: int) -> int: ...
     async def clear(self, comment_id: int, *, at: datetime) -> None:
         """Flags already counted stay on record but never count again."""
 
-    async def for_comment(self, comment_id: int) -> list[Flag]: ...
     async def delete_for(self, comment_id: int) -> int:
         """Delete every flag on a comment, counted or not; returns how many there were."""
 
 
-class Audit(Protocol):
-    async def append(self, event: NewEvent) -> AuditEvent:
-        """Append an event; the log is append-only."""
-
+class AuditReads(Protocol):
     async def query(self, query: AuditQuery) -> list[AuditEvent]: ...
 
 
-class Bans(Protocol):
+class Audit(AuditReads, Protocol):
+    async def append(self, event: NewEvent) -> AuditEvent:
+        """Append an event; the log is append-only."""
+
+
+class BanReads(Protocol):
+    async def get(self, ban_id: int) -> Ban | None: ...
+    async def active(self, *, now: datetime, after_id: int | None, limit: int) -> list[Ban]: ...
+    async def prefixes(self, *, now: datetime) -> list[int]:
+        """The prefix lengths of the CIDR bans in force."""
+
+    async def matches(
+        self, *, email_hash: str | None, address_hashes: Sequence[str], author_token_hash: str | None, now: datetime
+    ) -> bool:
+        """A ban in force names this e-mail, this author key, or one of these network hashes."""
+
+
+class Bans(BanReads, Protocol):
     async def add(
         self,
         *,
@@ -151,39 +180,35 @@ class Bans(Protocol):
         at: datetime,
         expires_at: datetime | None,
     ) -> Ban: ...
-    async def get(self, ban_id: int) -> Ban | None: ...
-    async def active(self, *, now: datetime, after_id: int | None, limit: int) -> list[Ban]: ...
     async def lift(self, ban_id: int, *, at: datetime) -> bool: ...
-    async def prefixes(self, *, now: datetime) -> list[int]:
-        """The prefix lengths of the CIDR bans in force."""
-
-    async def matches(
-        self, *, email_hash: str | None, address_hashes: Sequence[str], author_token_hash: str | None, now: datetime
-    ) -> bool:
-        """A ban in force names this e-mail, this author key, or one of these network hashes."""
 
 
-class Tokens(Protocol):
+class TokenReads(Protocol):
+    async def all(self) -> list[Token]: ...
+    async def by_hash(self, token_hash: str) -> Token | None: ...
+
+
+class Tokens(TokenReads, Protocol):
     async def add(self, *, name: str, role: Role, token_hash: str, at: datetime) -> Token:
         """Raises AlreadyExists if an active token has that name."""
 
-    async def all(self) -> list[Token]: ...
     async def revoke(self, name: str, *, at: datetime) -> bool: ...
-    async def by_hash(self, token_hash: str) -> Token | None: ...
     async def touch(self, token_id: int, *, at: datetime) -> None: ...
 
 
-class Site(Protocol):
+class SiteReads(Protocol):
     async def policy(self) -> Policy | None: ...
-    async def set_policy(self, policy: Policy, *, at: datetime) -> None: ...
-    async def secret(self) -> bytes:
-        """The key for keyed hashes, made once at the first start and kept in the database."""
-
     async def replay(self, key: str, *, since: datetime) -> FirstAnswer | None:
         """The first answer stored under a (client-scoped) idempotency key at or after `since`.
 
         An answer erased with its comment comes back empty: the key is known, its comment is gone.
         """
+
+
+class Site(SiteReads, Protocol):
+    async def set_policy(self, policy: Policy, *, at: datetime) -> None: ...
+    async def secret(self) -> bytes:
+        """The key for keyed hashes, made once at the first start and kept in the database."""
 
     async def remember(self, key: str, answer: FirstAnswer, *, at: datetime, since: datetime) -> None:
         """Store a first answer; records from before `since` are forgotten."""
@@ -192,8 +217,27 @@ class Site(Protocol):
         """Empty the stored first answers about these comments, keeping their keys."""
 
 
-class Tx(Protocol):
-    """One unit of work; every repository shares its connection."""
+class ReadTx(Protocol):
+    """A snapshot of committed data; every repository shares its connection."""
+
+    @property
+    def articles(self) -> ArticleReads: ...
+    @property
+    def comments(self) -> CommentReads: ...
+    @property
+    def flags(self) -> FlagReads: ...
+    @property
+    def audit(self) -> AuditReads: ...
+    @property
+    def bans(self) -> BanReads: ...
+    @property
+    def tokens(self) -> TokenReads: ...
+    @property
+    def site(self) -> SiteReads: ...
+
+
+class Tx(ReadTx, Protocol):
+    """The one write transaction: reads see its own writes, and all of it commits or none."""
 
     @property
     def articles(self) -> Articles: ...
@@ -211,22 +255,35 @@ class Tx(Protocol):
     def site(self) -> Site: ...
 
 
-class Store(Protocol):
+class Transactions(Protocol):
     """Readers see committed data; a writer holds the only write transaction and commits before returning."""
 
-    def reading(self, *, heavy: bool = False) -> AbstractAsyncContextManager[Tx]:
+    def reading(self, *, heavy: bool = False) -> AbstractAsyncContextManager[ReadTx]:
         """A snapshot of committed data. `heavy` marks a read that may scan many rows (moderation queues and
         logs): a backend may run brief reads more cheaply, and must keep heavy ones from delaying the rest."""
 
     def writing(self) -> AbstractAsyncContextManager[Tx]: ...
-    async def article_version(self, slug: str, *, now: datetime) -> tuple[int, int] | None:
-        """A published article's id and change counter, as cheaply as the backend can read them."""
+
+
+class Changes(Protocol):
+    """The change feed remembered answers are checked against, read outside any transaction and cheaply.
+
+    SQLite reads `PRAGMA data_version` and per-article version columns; a server database can keep a counter
+    row that every write transaction bumps, or listen for a notification each commit sends.
+    """
 
     async def change_counter(self) -> int:
-        """A number that changes whenever anything is committed, by this process or another."""
+        """A number that is different after any commit, by this process or another."""
+
+    async def article_version(self, slug: str, *, now: datetime) -> tuple[int, int] | None:
+        """A published article's id and its version, which any change to it or its thread increases."""
 
     async def comment_counts(self, slugs: Sequence[str], *, now: datetime) -> dict[str, int]:
         """Visible-comment counts of the articles among `slugs` that are published by `now`."""
+
+
+class Store(Transactions, Changes, Protocol):
+    """An open database: its transactions, its change feed, and its life."""
 
     async def ping(self) -> bool: ...
     async def close(self) -> None: ...

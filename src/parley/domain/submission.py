@@ -24,7 +24,7 @@ from parley.domain.errors import (
 )
 from parley.domain.identity import Client, Hasher, new_token, same_token, token_hash
 from parley.domain.policy import Facts, Policy, Verdict, in_force, judge
-from parley.domain.ports import Store, Tx
+from parley.domain.ports import ReadTx, Store, Tx
 from parley.domain.records import Article, Clock, Comment, FirstAnswer, NewComment, NewEvent, Status
 from parley.domain.transitions import Action
 
@@ -163,7 +163,7 @@ class SubmissionService:
                 await self._remember(tx, scope, request_hash, receipt, now)
             return receipt
 
-    async def _replay(self, tx: Tx, scope: str, request_hash: str, now: datetime) -> Submitted | None:
+    async def _replay(self, tx: ReadTx, scope: str, request_hash: str, now: datetime) -> Submitted | None:
         """The first answer this client was given for this key, tokens included; None if there was none."""
         first = await tx.site.replay(scope, since=now - REPLAY_WINDOW)
         if first is None:
@@ -183,7 +183,7 @@ class SubmissionService:
         first = FirstAnswer(request_hash, kept, self._hasher.seal(scope, comment_id, secrets), comment_id)
         await tx.site.remember(scope, first, at=now, since=now - REPLAY_WINDOW)
 
-    async def _open_article(self, tx: Tx, slug: str, now: datetime) -> tuple[Article, Policy]:
+    async def _open_article(self, tx: ReadTx, slug: str, now: datetime) -> tuple[Article, Policy]:
         article = await tx.articles.by_slug(slug, now=now)
         if article is None:
             raise NotFound("article", slug)
@@ -192,7 +192,7 @@ class SubmissionService:
             raise CommentsClosed("comments on this article are closed")
         return article, policy
 
-    async def _author(self, tx: Tx, draft: Draft, client: Client, author_token: str | None) -> Author:
+    async def _author(self, tx: ReadTx, draft: Draft, client: Client, author_token: str | None) -> Author:
         """The author key the request presents, if some comment carries it; else a new one for this author."""
         if author_token:
             presented = token_hash(author_token)
@@ -203,7 +203,7 @@ class SubmissionService:
         return Author(token=fresh, token_hash=token_hash(fresh), known=False, key=key)
 
     async def _banned(
-        self, tx: Tx, email_hash: str | None, client: Client, author_token_hash: str | None, now: datetime
+        self, tx: ReadTx, email_hash: str | None, client: Client, author_token_hash: str | None, now: datetime
     ) -> bool:
         """A ban in force on the e-mail, the author key, or any network the client's address lies in."""
         prefixes = await tx.bans.prefixes(now=now)
@@ -212,7 +212,7 @@ class SubmissionService:
             email_hash=email_hash, address_hashes=hashes, author_token_hash=author_token_hash, now=now
         )
 
-    async def _judge(self, tx: Tx, attempt: Attempt) -> Verdict:
+    async def _judge(self, tx: ReadTx, attempt: Attempt) -> Verdict:
         """Bans, the author's pace, then the policy's rules over what readers would see."""
         draft, author, policy = attempt.draft, attempt.author, attempt.policy
         email_hash = self._hasher.email(draft.author_email) if draft.author_email else None
@@ -284,7 +284,7 @@ class SubmissionService:
         )
 
     async def _reply_position(
-        self, tx: Tx, article: Article, policy: Policy, parent_id: int | None
+        self, tx: ReadTx, article: Article, policy: Policy, parent_id: int | None
     ) -> tuple[int | None, str | None, int]:
         """A reply's parent must be a visible comment of the same article; too deep attaches higher up, and only
         to a comment readers can see."""
@@ -301,7 +301,7 @@ class SubmissionService:
             parent = ancestor
         return parent.id, parent.path, parent.depth + 1
 
-    async def _own(self, tx: Tx, comment_id: int, edit_token: str, now: datetime, policy: Policy) -> Comment:
+    async def _own(self, tx: ReadTx, comment_id: int, edit_token: str, now: datetime, policy: Policy) -> Comment:
         """The author's comment, if the token is its own and the edit window is still open."""
         comment = await tx.comments.get(comment_id)
         if comment is None:
@@ -359,7 +359,7 @@ class SubmissionService:
 
     async def _judge_edit(
         self,
-        tx: Tx,
+        tx: ReadTx,
         article: Article,
         policy: Policy,
         comment: Comment,

@@ -12,7 +12,7 @@ from parley.domain.errors import InvalidInput, NotFound
 from parley.domain.identity import Client, Hasher, token_hash
 from parley.domain.paging import Sort
 from parley.domain.policy import in_force
-from parley.domain.ports import Store, Tx
+from parley.domain.ports import ReadTx, Store
 from parley.domain.records import Clock, Comment, FlagReason, NewEvent, Status, ThreadRow
 
 MAX_COUNT_SLUGS = 100
@@ -150,7 +150,7 @@ class ThreadService:
                 raise NotFound("comment", str(comment_id))
         return tree.author_view(comment)
 
-    async def _published(self, tx: Tx, comment: Comment) -> bool:
+    async def _published(self, tx: ReadTx, comment: Comment) -> bool:
         """A comment is public only while its article is: an article moved to a later date hides its thread."""
         article = await tx.articles.by_id(comment.article_id)
         return article.published_at <= self._clock()

@@ -8,7 +8,7 @@ from datetime import datetime
 import msgspec
 
 from parley.domain.errors import AlreadyExists
-from parley.domain.records import AuditEvent, AuditQuery, Ban, Flag, FlagReason, NewEvent, Role, Token, stamp
+from parley.domain.records import AuditEvent, AuditQuery, Ban, FlagReason, NewEvent, Role, Token, stamp
 from parley.storage.sqlite.conn import Conn
 from parley.storage.sqlite.rows import columns, record
 
@@ -41,12 +41,6 @@ class SqliteFlags:
 
     async def clear(self, comment_id: int, *, at: datetime) -> None:
         await self._conn.execute(self._CLEAR, {"id": comment_id, "at": stamp(at)})
-
-    _FOR_COMMENT = f"SELECT {columns(Flag)} FROM flags WHERE comment_id = :id ORDER BY id"
-
-    async def for_comment(self, comment_id: int) -> list[Flag]:
-        rows = await self._conn.execute_fetchall(self._FOR_COMMENT, {"id": comment_id})
-        return [record(Flag, row) for row in rows]
 
     _DELETE_FOR = "DELETE FROM flags WHERE comment_id = :id RETURNING id"
 
