@@ -105,8 +105,12 @@ async def test_pending_comments_wait_in_the_queue(client: Any) -> None:
 async def test_a_new_reply_lands_after_the_generated_rows_and_counts(client: Any) -> None:
     _, nodes = await _whole_thread(client, "big")
     parent = next(node for node in nodes if node["depth"] == 1)
-    reply = {"author_name": "New Reader", "author_email": "new@example.com", "body": "A fresh reply.",
-             "parent_id": parent["id"]}  # fmt: skip
+    reply = {
+        "author_name": "New Reader",
+        "author_email": "new@example.com",
+        "body": "A fresh reply.",
+        "parent_id": parent["id"],
+    }
     answer = await client.post("/api/v1/articles/big/comments", json=reply)
     assert answer.status_code == 201, answer.text
     assert answer.json()["status"] == "approved"

@@ -43,13 +43,17 @@ ROLES: dict[tuple[str, str], Role] = {
 BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/admin/comments/{comment_id}/moderate"): {"action": "reject"},
     ("POST", "/api/v1/admin/comments/moderate"): {"ids": ["{comment_id}"], "action": "reject"},
-    ("POST", "/api/v1/admin/articles"): {"slug": "new-one", "title": "New", "author": {"slug": "a", "name": "A"},
-                                         "body": "text"},
+    ("POST", "/api/v1/admin/articles"): {
+        "slug": "new-one",
+        "title": "New",
+        "author": {"slug": "a", "name": "A"},
+        "body": "text",
+    },
     ("PATCH", "/api/v1/admin/articles/{slug}"): {"comments_open": False},
     ("PUT", "/api/v1/admin/policy"): {**msgspec.to_builtins(Policy()), "moderation": "post"},
     ("PATCH", "/api/v1/admin/policy"): {"moderation": "post"},
     ("POST", "/api/v1/admin/bans"): {"email": "someone@example.org"},
-}  # fmt: skip
+}
 
 
 def admin_routes(app: Litestar) -> list[tuple[str, str]]:

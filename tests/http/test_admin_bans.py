@@ -52,8 +52,12 @@ async def test_a_ban_by_email_refuses_that_authors_comments_with_403(
     await set_policy(services, moderation="post")
     article = await make_article(services)
     made = await ban(client, moderator, email=SPAMMER, reason="link farm")
-    assert (made["by_email"], made["by_address"], made["reason"], made["created_by"]) == (True, False, "link farm",
-                                                                                          MODERATOR)  # fmt: skip
+    assert (made["by_email"], made["by_address"], made["reason"], made["created_by"]) == (
+        True,
+        False,
+        "link farm",
+        MODERATOR,
+    )
     for spelling in (SPAMMER, SPAMMER.lower(), f"  {SPAMMER.upper()}"):
         refused = await post(client, article.slug, author_email=spelling.strip())
         assert refused.status_code == 403, spelling
@@ -137,9 +141,9 @@ async def test_a_shadow_banned_authors_view_is_an_ordinary_authors_view(
     assert "shadow_ban" in entry["held_by"]
 
     async def view(token: str) -> dict[str, Any]:
-        seen: dict[str, Any] = (await client.get(
-            f"/api/v1/articles/{article.slug}/comments", headers={"X-Edit-Token": token}
-        )).json()  # fmt: skip
+        seen: dict[str, Any] = (
+            await client.get(f"/api/v1/articles/{article.slug}/comments", headers={"X-Edit-Token": token})
+        ).json()
         return seen
 
     public = await thread(client, article.slug)
@@ -167,8 +171,11 @@ async def test_an_author_banned_after_posting_cannot_edit(
     article = await make_article(services)
     answer = (await post(client, article.slug, author_email=SPAMMER, body="before")).json()
     await ban(client, moderator, email=SPAMMER)
-    edited = await client.patch(f"/api/v1/comments/{answer['comment']['id']}", json={"body": "after"},
-                                headers={"X-Edit-Token": answer["edit_token"]})  # fmt: skip
+    edited = await client.patch(
+        f"/api/v1/comments/{answer['comment']['id']}",
+        json={"body": "after"},
+        headers={"X-Edit-Token": answer["edit_token"]},
+    )
     assert edited.status_code == 403
     assert (await admin_comment(client, moderator, answer["comment"]["id"]))["body"] == "before"
 
@@ -185,9 +192,17 @@ async def test_the_ban_list_shows_neither_email_nor_address_and_pages(
     second = await bans(client, moderator, limit=2, cursor=first["next_cursor"])
     assert [item["id"] for item in first["items"] + second["items"]] == [item["id"] for item in made]
     assert second["next_cursor"] is None
-    assert set(first["items"][0]) == {"id", "by_email", "by_address", "by_author_key", "network_prefix", "reason",
-                                      "created_by", "created_at",
-                                      "expires_at"}  # fmt: skip
+    assert set(first["items"][0]) == {
+        "id",
+        "by_email",
+        "by_address",
+        "by_author_key",
+        "network_prefix",
+        "reason",
+        "created_by",
+        "created_at",
+        "expires_at",
+    }
     listing = first | second
     text = str(listing).casefold() + str(made).casefold()
     for secret in (SPAMMER.casefold(), "203.0.113.9", "both@example.org", "198.51.100.4"):

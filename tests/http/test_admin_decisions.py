@@ -110,8 +110,15 @@ async def test_restore_remembers_through_several_moves(
     client: Client, services: Services, moderator: dict[str, str]
 ) -> None:
     comment_id, _slug = await comment_in(client, services, moderator, "pending")
-    steps = [("reject", "rejected"), ("restore", "pending"), ("approve", "approved"), ("spam", "spam"),
-             ("restore", "approved"), ("remove", "removed"), ("restore", "approved")]  # fmt: skip
+    steps = [
+        ("reject", "rejected"),
+        ("restore", "pending"),
+        ("approve", "approved"),
+        ("spam", "spam"),
+        ("restore", "approved"),
+        ("remove", "removed"),
+        ("restore", "approved"),
+    ]
     for action, status in steps:
         response = await moderate(client, moderator, comment_id, action)
         assert response.json()["status"] == status, (action, response.text)
@@ -167,8 +174,16 @@ async def test_two_moderators_deciding_at_once_one_wins_and_one_event_is_written
         assert (await admin_comment(client, first, comment_id))["status"] == winner["status"]
 
 
-@pytest.mark.parametrize("fields", [{"action": "bless"}, {}, {"action": "approve", "expected_status": "gone"},
-                                    {"action": "approve", "reason": "x" * 1001}, {"action": "approve", "extra": 1}])  # fmt: skip
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"action": "bless"},
+        {},
+        {"action": "approve", "expected_status": "gone"},
+        {"action": "approve", "reason": "x" * 1001},
+        {"action": "approve", "extra": 1},
+    ],
+)
 async def test_a_malformed_decision_is_422_and_changes_nothing(
     client: Client, services: Services, moderator: dict[str, str], fields: dict[str, Any]
 ) -> None:
@@ -220,9 +235,10 @@ async def test_bulk_without_expected_status_refuses_only_the_moves_the_table_for
     approved, _ = await comment_in(client, services, moderator, "approved")
     removed, _ = await comment_in(client, services, moderator, "removed")
     response = await client.post(
-        "/api/v1/admin/comments/moderate", json={"ids": [pending, approved, removed], "action": "reject"},
+        "/api/v1/admin/comments/moderate",
+        json={"ids": [pending, approved, removed], "action": "reject"},
         headers=moderator,
-    )  # fmt: skip
+    )
     results = response.json()["results"]
     assert [(item["result"], item["status"]) for item in results] == [
         ("ok", "rejected"),
@@ -234,15 +250,17 @@ async def test_bulk_without_expected_status_refuses_only_the_moves_the_table_for
 
 @pytest.mark.parametrize("ids", [[], ["0"], ["abc"], [1], ["9007199254740993" + "0"], [str(n) for n in range(1, 202)]])
 async def test_bulk_input_out_of_bounds_is_422(client: Client, moderator: dict[str, str], ids: list[Any]) -> None:
-    response = await client.post("/api/v1/admin/comments/moderate", json={"ids": ids, "action": "approve"},
-                                 headers=moderator)  # fmt: skip
+    response = await client.post(
+        "/api/v1/admin/comments/moderate", json={"ids": ids, "action": "approve"}, headers=moderator
+    )
     assert response.status_code == 422, response.text
 
 
 async def test_bulk_accepts_two_hundred_ids(client: Client, moderator: dict[str, str]) -> None:
     ids = [str(n) for n in range(1, 201)]
-    response = await client.post("/api/v1/admin/comments/moderate", json={"ids": ids, "action": "approve"},
-                                 headers=moderator)  # fmt: skip
+    response = await client.post(
+        "/api/v1/admin/comments/moderate", json={"ids": ids, "action": "approve"}, headers=moderator
+    )
     assert response.status_code == 200
     assert len(response.json()["results"]) == 200
 
@@ -277,8 +295,9 @@ async def test_a_comment_its_author_deleted_cannot_be_restored_by_a_moderator(
     refused = await moderate(client, moderator, comment_id, "restore")
     assert refused.status_code == 409
     assert "author deleted" in refused.json()["detail"]
-    bulk = await client.post("/api/v1/admin/comments/moderate", json={"ids": [comment_id], "action": "restore"},
-                             headers=moderator)  # fmt: skip
+    bulk = await client.post(
+        "/api/v1/admin/comments/moderate", json={"ids": [comment_id], "action": "restore"}, headers=moderator
+    )
     assert bulk.json()["results"][0]["result"] == "conflict"
     latest = (await audit_events(services, comment_id=int(comment_id)))[0]
     assert (latest.actor, latest.action, latest.to_status) == ("author", "delete", "removed")

@@ -60,9 +60,10 @@ async def test_distinct_readers_reaching_the_threshold_bring_it_to_the_flagged_q
         await flag(client, comment_id, f"reader-{n}", reason)
     assert await flagged_ids(client, moderator) == []
     await client.post(
-        f"/api/v1/comments/{comment_id}/flags", json={"reason": "other", "note": "insults a reader"},
+        f"/api/v1/comments/{comment_id}/flags",
+        json={"reason": "other", "note": "insults a reader"},
         headers={"User-Agent": "reader-3"},
-    )  # fmt: skip
+    )
     (entry,) = (await queue(client, moderator, state="flagged"))["items"]
     assert entry["comment"]["id"] == comment_id
     assert [(f["reason"], f["note"]) for f in entry["flags"]] == [
@@ -167,8 +168,11 @@ async def test_readers_are_told_apart_by_address_and_proxy_headers_count_only_fr
         for forged in ("198.51.100.1", "198.51.100.2"):
             await flag(client, comment_id, "one-browser", **{PEER: "192.0.2.9", "X-Forwarded-For": forged})
         assert await flagged_ids(client, moderator) == []
-        await client.post(f"/api/v1/comments/{comment_id}/flags", json={"reason": "spam"},
-                          headers={**same_browser, PEER: "10.0.0.1", "X-Forwarded-For": "203.0.113.2"})  # fmt: skip
+        await client.post(
+            f"/api/v1/comments/{comment_id}/flags",
+            json={"reason": "spam"},
+            headers={**same_browser, PEER: "10.0.0.1", "X-Forwarded-For": "203.0.113.2"},
+        )
         assert await flagged_ids(client, moderator) == [comment_id]
 
 

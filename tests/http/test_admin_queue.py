@@ -65,13 +65,32 @@ async def test_a_queue_item_carries_what_a_moderator_needs_to_decide(
     assert item["flags"] == []
     assert item["held_by"] == ["max_links"]
     comment = item["comment"]
-    assert (comment["id"], comment["parent_id"], comment["depth"], comment["status"]) == (reply_id, parent, 1,
-                                                                                          "pending")  # fmt: skip
+    assert (comment["id"], comment["parent_id"], comment["depth"], comment["status"]) == (
+        reply_id,
+        parent,
+        1,
+        "pending",
+    )
     assert comment["body"] == "See **[this](https://example.org)**"
     assert comment["body_html"].startswith('<p>See <strong><a href="https://example.org"')
     assert comment["author"] == {"name": "Ann", "email": "ann@example.org", "url": None}
-    assert set(comment) == {"id", "article_id", "parent_id", "depth", "status", "previous_status", "removed_by", "visible",
-                            "flagged", "author", "body", "body_html", "created_at", "edited_at", "rules"}  # fmt: skip
+    assert set(comment) == {
+        "id",
+        "article_id",
+        "parent_id",
+        "depth",
+        "status",
+        "previous_status",
+        "removed_by",
+        "visible",
+        "flagged",
+        "author",
+        "body",
+        "body_html",
+        "created_at",
+        "edited_at",
+        "rules",
+    }
 
 
 async def test_an_authors_history_follows_their_author_key_not_an_email_anyone_can_type(

@@ -25,13 +25,24 @@ from tests.http.helpers import (
 LINKS = "see https://a.example and https://b.example and https://c.example"
 # rule -> (policy, extra fields on the submission, stored status, queue it waits in, what its author is told)
 RULES: dict[str, tuple[dict[str, Any], dict[str, Any], str, str, str]] = {
-    "hold_words": ({"moderation": "post", "hold_words": ("casino",)}, {"body": "Off to the CASINO"}, "pending",
-                   "pending", "pending"),
-    "block_words": ({"moderation": "post", "block_words": ("pills",)}, {"body": "cheap \uff30\uff49\uff4c\uff4c\uff53 here"}, "spam", "spam", "approved"),
+    "hold_words": (
+        {"moderation": "post", "hold_words": ("casino",)},
+        {"body": "Off to the CASINO"},
+        "pending",
+        "pending",
+        "pending",
+    ),
+    "block_words": (
+        {"moderation": "post", "block_words": ("pills",)},
+        {"body": "cheap \uff30\uff49\uff4c\uff4c\uff53 here"},
+        "spam",
+        "spam",
+        "approved",
+    ),
     "max_links": ({"moderation": "post", "max_links": 2}, {"body": LINKS}, "pending", "pending", "pending"),
     "pre_moderation": ({"moderation": "pre"}, {}, "pending", "pending", "pending"),
     "honeypot": ({"moderation": "post"}, {"homepage": "https://bot.example"}, "spam", "spam", "approved"),
-}  # fmt: skip
+}
 
 
 async def queue_entry(client: Client, headers: dict[str, str], state: str, comment_id: str) -> dict[str, Any]:
@@ -63,8 +74,12 @@ async def test_each_rule_fires_on_create_and_is_recorded_by_name(
     assert (await queue_entry(client, moderator, state, comment_id))["held_by"] == [rule]
     assert (await thread(client, article.slug))["count"] == 0
     created = (await audit_events(services, comment_id=int(comment_id)))[0]
-    assert (created.actor, created.action, created.to_status, created.reason) == ("author", "create", stored,
-                                                                                  f"rule:{rule}")  # fmt: skip
+    assert (created.actor, created.action, created.to_status, created.reason) == (
+        "author",
+        "create",
+        stored,
+        f"rule:{rule}",
+    )
 
 
 @pytest.mark.parametrize("rule", ["hold_words", "block_words", "max_links", "honeypot"])
@@ -86,8 +101,12 @@ async def test_each_rule_fires_when_an_edit_brings_an_approved_comment_under_it(
     page = await thread(client, article.slug)
     assert (page["count"], page["items"]) == (0, [])
     moved = (await audit_events(services, comment_id=int(comment_id)))[0]
-    assert (moved.actor, moved.from_status, moved.to_status, moved.reason) == (f"rule:{rule}", "approved", stored,
-                                                                               "edited")  # fmt: skip
+    assert (moved.actor, moved.from_status, moved.to_status, moved.reason) == (
+        f"rule:{rule}",
+        "approved",
+        stored,
+        "edited",
+    )
 
 
 async def test_an_edit_of_a_pending_comment_runs_the_rules_again(

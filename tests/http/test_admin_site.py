@@ -15,10 +15,20 @@ from tests.http.conftest import ADMIN
 from tests.http.helpers import Client, answer, audit_events, make_article, post
 
 DEFAULTS = {
-    "moderation": "pre", "trust_returning_authors": True, "hold_words": [], "block_words": [], "max_links": 2,
-    "flag_threshold": 3, "hide_flagged": False, "edit_window_seconds": 900, "max_depth": 5, "shadow_ban": False,
-    "auto_close_days": None, "author_rate_limit": 5, "author_rate_window_seconds": 60,
-}  # fmt: skip
+    "moderation": "pre",
+    "trust_returning_authors": True,
+    "hold_words": [],
+    "block_words": [],
+    "max_links": 2,
+    "flag_threshold": 3,
+    "hide_flagged": False,
+    "edit_window_seconds": 900,
+    "max_depth": 5,
+    "shadow_ban": False,
+    "auto_close_days": None,
+    "author_rate_limit": 5,
+    "author_rate_window_seconds": 60,
+}
 
 
 async def read_policy(client: Client, headers: dict[str, str]) -> dict[str, Any]:
@@ -128,8 +138,11 @@ async def test_an_admin_creates_an_article_and_gets_the_article_back(
     response = await client.post("/api/v1/admin/articles", json=ARTICLE, headers=admin)
     assert response.status_code == 201, response.text
     article = response.json()
-    assert (article["slug"], article["title"], article["reading_minutes"]) == ("harbour-reopens", "The harbour reopens",
-                                                                               3)  # fmt: skip
+    assert (article["slug"], article["title"], article["reading_minutes"]) == (
+        "harbour-reopens",
+        "The harbour reopens",
+        3,
+    )
     assert article["author"] == {"slug": "jo-reyes", "name": "Jo Reyes"}
     assert article["published_at"] == "2026-01-15T12:00:00.000000Z"
     assert article["body_html"].startswith("<p>The harbour reopened on <strong>Monday</strong>.")

@@ -20,9 +20,10 @@ async def test_the_author_fixes_a_typo_inside_the_window(client: Client, service
     answer = await submitted(client, services, body="teh typo")
     clock.advance(minutes=5)
     response = await client.patch(
-        f"/api/v1/comments/{answer['comment']['id']}", json={"body": "the typo"},
+        f"/api/v1/comments/{answer['comment']['id']}",
+        json={"body": "the typo"},
         headers={"X-Edit-Token": answer["edit_token"]},
-    )  # fmt: skip
+    )
     assert response.status_code == 200
     node = response.json()
     assert node["body_html"] == "<p>the typo</p>\n"
@@ -60,8 +61,11 @@ async def test_the_window_follows_the_policy(client: Client, services: Services,
     await set_policy(services, moderation="post", edit_window_seconds=3600)
     answer = await submitted(client, services)
     clock.advance(minutes=59)
-    response = await client.patch(f"/api/v1/comments/{answer['comment']['id']}", json={"body": "still mine"},
-                                  headers={"X-Edit-Token": answer["edit_token"]})  # fmt: skip
+    response = await client.patch(
+        f"/api/v1/comments/{answer['comment']['id']}",
+        json={"body": "still mine"},
+        headers={"X-Edit-Token": answer["edit_token"]},
+    )
     assert response.status_code == 200
 
 
@@ -71,8 +75,11 @@ async def test_an_edit_adding_too_many_links_sends_an_approved_comment_back_to_p
     answer = await submitted(client, services, body="harmless")
     assert answer["status"] == "approved"
     links = "https://a.example https://b.example https://c.example"
-    response = await client.patch(f"/api/v1/comments/{answer['comment']['id']}", json={"body": links},
-                                  headers={"X-Edit-Token": answer["edit_token"]})  # fmt: skip
+    response = await client.patch(
+        f"/api/v1/comments/{answer['comment']['id']}",
+        json={"body": links},
+        headers={"X-Edit-Token": answer["edit_token"]},
+    )
     assert response.status_code == 200
     assert response.json()["status"] == "pending"
     page = await thread(client, answer["slug"])
@@ -83,20 +90,25 @@ async def test_an_edit_adding_too_many_links_sends_an_approved_comment_back_to_p
 async def test_an_edit_of_a_pending_comment_keeps_it_pending(client: Client, services: Services) -> None:
     article = await make_article(services, moderation=ArticleModeration.PRE)
     answer = (await post(client, article.slug, body="first")).json()
-    response = await client.patch(f"/api/v1/comments/{answer['comment']['id']}", json={"body": "second"},
-                                  headers={"X-Edit-Token": answer["edit_token"]})  # fmt: skip
+    response = await client.patch(
+        f"/api/v1/comments/{answer['comment']['id']}",
+        json={"body": "second"},
+        headers={"X-Edit-Token": answer["edit_token"]},
+    )
     assert response.json()["status"] == "pending"
 
 
 async def test_a_delete_removes_the_comment_from_the_thread_and_counts(client: Client, services: Services) -> None:
     answer = await submitted(client, services)
-    response = await client.delete(f"/api/v1/comments/{answer['comment']['id']}",
-                                   headers={"X-Edit-Token": answer["edit_token"]})  # fmt: skip
+    response = await client.delete(
+        f"/api/v1/comments/{answer['comment']['id']}", headers={"X-Edit-Token": answer["edit_token"]}
+    )
     assert response.status_code == 204
     assert response.content == b""
     assert (await thread(client, answer["slug"]))["count"] == 0
-    again = await client.delete(f"/api/v1/comments/{answer['comment']['id']}",
-                                headers={"X-Edit-Token": answer["edit_token"]})  # fmt: skip
+    again = await client.delete(
+        f"/api/v1/comments/{answer['comment']['id']}", headers={"X-Edit-Token": answer["edit_token"]}
+    )
     assert again.status_code == 403
 
 

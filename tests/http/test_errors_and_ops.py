@@ -51,13 +51,26 @@ async def test_the_openapi_document_describes_every_endpoint_with_problem_respon
     document = (await client.get("/schema/openapi.json")).json()
     paths = document["paths"]
     for path in (
-        "/api/v1/articles", "/api/v1/articles/{slug}", "/api/v1/articles/{slug}/comments",
-        "/api/v1/comments/{comment_id}", "/api/v1/comments/{comment_id}/flags", "/api/v1/counts",
-        "/api/v1/admin/queue", "/api/v1/admin/queue/stats", "/api/v1/admin/comments/{comment_id}/moderate",
-        "/api/v1/admin/comments/moderate", "/api/v1/admin/comments/{comment_id}/history", "/api/v1/admin/audit",
-        "/api/v1/admin/articles", "/api/v1/admin/articles/{slug}", "/api/v1/admin/policy", "/api/v1/admin/bans",
-        "/api/v1/admin/bans/{ban_id}", "/healthz", "/readyz",
-    ):  # fmt: skip
+        "/api/v1/articles",
+        "/api/v1/articles/{slug}",
+        "/api/v1/articles/{slug}/comments",
+        "/api/v1/comments/{comment_id}",
+        "/api/v1/comments/{comment_id}/flags",
+        "/api/v1/counts",
+        "/api/v1/admin/queue",
+        "/api/v1/admin/queue/stats",
+        "/api/v1/admin/comments/{comment_id}/moderate",
+        "/api/v1/admin/comments/moderate",
+        "/api/v1/admin/comments/{comment_id}/history",
+        "/api/v1/admin/audit",
+        "/api/v1/admin/articles",
+        "/api/v1/admin/articles/{slug}",
+        "/api/v1/admin/policy",
+        "/api/v1/admin/bans",
+        "/api/v1/admin/bans/{ban_id}",
+        "/healthz",
+        "/readyz",
+    ):
         assert path in paths, path
     post = paths["/api/v1/articles/{slug}/comments"]["post"]
     for status in ("201", "403", "404", "409", "413", "415", "422", "429"):

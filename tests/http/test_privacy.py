@@ -85,9 +85,13 @@ async def test_a_real_thread_shows_no_email_hash_or_token_of_its_authors(
     ]
     assert (await thread(client, article.slug))["count"] == 4
     with sqlite3.connect(settings.database) as conn:
-        kept = [value for row in conn.execute(
-            "SELECT email_hash, address_hash, edit_token_hash, author_key, author_token_hash FROM comments"
-        ) for value in row]  # fmt: skip
+        kept = [
+            value
+            for row in conn.execute(
+                "SELECT email_hash, address_hash, edit_token_hash, author_key, author_token_hash FROM comments"
+            )
+            for value in row
+        ]
     assert len(kept) == 25
     shown = "\n".join(answer.text + str(answer.headers) for answer in answers)
     tokens = [receipt["author_token"] for receipt in receipts]

@@ -202,8 +202,13 @@ async def test_a_moderator_token_is_not_limited_but_a_bogus_one_is(
 async def test_reads_have_their_own_looser_budget(client: httpx.AsyncClient, services: Services) -> None:
     article = await make_article(services)
     await burst(client, article.slug, WRITES + 1)
-    paths = ["/api/v1/articles", f"/api/v1/articles/{article.slug}", f"/api/v1/articles/{article.slug}/comments",
-             f"/api/v1/counts?slug={article.slug}", "/api/v1/articles"]  # fmt: skip
+    paths = [
+        "/api/v1/articles",
+        f"/api/v1/articles/{article.slug}",
+        f"/api/v1/articles/{article.slug}/comments",
+        f"/api/v1/counts?slug={article.slug}",
+        "/api/v1/articles",
+    ]
     assert [(await client.get(path)).status_code for path in paths] == [200] * READS
     refused = await client.get("/api/v1/articles")
     assert refused.status_code == 429

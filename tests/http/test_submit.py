@@ -197,8 +197,11 @@ async def test_an_idempotency_key_replays_the_first_answer(client: Client, servi
     assert first.status_code == again.status_code == 201
     assert again.json() == first.json()
     assert (await thread(client, article.slug))["count"] == 1
-    edited = await client.patch(f"/api/v1/comments/{first.json()['comment']['id']}", json={"body": "fixed"},
-                                headers={"X-Edit-Token": again.json()["edit_token"]})  # fmt: skip
+    edited = await client.patch(
+        f"/api/v1/comments/{first.json()['comment']['id']}",
+        json={"body": "fixed"},
+        headers={"X-Edit-Token": again.json()["edit_token"]},
+    )
     assert edited.status_code == 200
 
 

@@ -32,8 +32,18 @@ async def test_replies_nest_under_their_parents_with_counts(client: Client, serv
     assert first["replies"][0]["replies"][0]["body_html"] == "<p>deeper</p>\n"
     assert second["replies"] == []
     assert second["reply_count"] == 0
-    node_fields = {"id", "parent_id", "depth", "author", "body_html", "created_at", "edited_at", "status", "replies",
-                   "reply_count"}  # fmt: skip
+    node_fields = {
+        "id",
+        "parent_id",
+        "depth",
+        "author",
+        "body_html",
+        "created_at",
+        "edited_at",
+        "status",
+        "replies",
+        "reply_count",
+    }
     assert set(first) == node_fields
 
 

@@ -122,11 +122,19 @@ async def test_a_column_added_in_the_middle_of_a_table_shifts_nothing(tmp_path: 
     store = await SqliteStore(path).open()
     try:
         async with store.writing() as tx:
-            article = await tx.articles.insert(builders.article(tags=("a", "b")), body_html="<p>x</p>",
-                                               reading_minutes=3, now=builders.PUBLISHED)  # fmt: skip
+            article = await tx.articles.insert(
+                builders.article(tags=("a", "b")), body_html="<p>x</p>", reading_minutes=3, now=builders.PUBLISHED
+            )
             comment = await add_comment(tx, article)
-            ban = await tx.bans.add(email_hash="e", address_hash="n", prefix=24, reason="r", created_by="m",
-                                    at=builders.PUBLISHED, expires_at=None)  # fmt: skip
+            ban = await tx.bans.add(
+                email_hash="e",
+                address_hash="n",
+                prefix=24,
+                reason="r",
+                created_by="m",
+                at=builders.PUBLISHED,
+                expires_at=None,
+            )
         async with store.reading() as tx:
             before = (await tx.articles.by_slug(article.slug, now=None), await tx.comments.get(comment.id))
     finally:
@@ -178,8 +186,9 @@ def test_migration_4_says_who_removed_each_removed_comment_from_the_audit_log(tm
         )
     events = [(1, "create"), (1, "delete"), (2, "create"), (2, "remove"), (3, "create"), (3, "purge"), (4, "create")]
     for cid, action in events:
-        conn.execute("INSERT INTO audit_events (comment_id, actor, action, created_at) VALUES (?, 'x', ?, 't')",
-                     (cid, action))  # fmt: skip
+        conn.execute(
+            "INSERT INTO audit_events (comment_id, actor, action, created_at) VALUES (?, 'x', ?, 't')", (cid, action)
+        )
     conn.execute("PRAGMA user_version = 3")
     conn.close()
     migrate(path)

@@ -37,9 +37,18 @@ async def add_article(store: Store, **overrides: object) -> Article:
         return await tx.articles.insert(draft, body_html="<p>x</p>", reading_minutes=1, now=NOW)
 
 
-async def add_comment(tx: Tx, article: Article, parent: Comment | None = None, *, visible: bool = True,
-                      body: str = "hello", email_hash: str | None = None, name: str = "Ann",
-                      email: str | None = None, author: str = "author-key") -> Comment:  # fmt: skip
+async def add_comment(
+    tx: Tx,
+    article: Article,
+    parent: Comment | None = None,
+    *,
+    visible: bool = True,
+    body: str = "hello",
+    email_hash: str | None = None,
+    name: str = "Ann",
+    email: str | None = None,
+    author: str = "author-key",
+) -> Comment:
     return await tx.comments.insert(
         NewComment(
             article_id=article.id,
@@ -66,8 +75,16 @@ async def add_comment(tx: Tx, article: Article, parent: Comment | None = None, *
     )
 
 
-async def page(tx: Tx, article: Article, *, sort: Sort = Sort.OLDEST, limit: int = 10, budget: int = 1000,
-               own_id: int | None = None, after: Position | None = None) -> tuple[list[ThreadRow], bool]:  # fmt: skip
+async def page(
+    tx: Tx,
+    article: Article,
+    *,
+    sort: Sort = Sort.OLDEST,
+    limit: int = 10,
+    budget: int = 1000,
+    own_id: int | None = None,
+    after: Position | None = None,
+) -> tuple[list[ThreadRow], bool]:
     found = await tx.comments.thread(article.id, sort=sort, after=after, limit=limit, budget=budget, own_id=own_id)
     return found.rows, found.more
 
@@ -273,11 +290,25 @@ async def test_a_reader_flags_a_comment_once_and_cleared_flags_never_count_again
 
 async def test_bans_match_by_email_or_address_until_they_expire_or_are_lifted(store: Store) -> None:
     async with store.writing() as tx:
-        ban = await tx.bans.add(email_hash="e", address_hash=None, reason=None, created_by="mod", at=NOW,
-                                expires_at=NOW + timedelta(hours=1))  # fmt: skip
+        ban = await tx.bans.add(
+            email_hash="e",
+            address_hash=None,
+            reason=None,
+            created_by="mod",
+            at=NOW,
+            expires_at=NOW + timedelta(hours=1),
+        )
         await tx.bans.add(email_hash=None, address_hash="a", reason="spam", created_by="mod", at=NOW, expires_at=None)
-        await tx.bans.add(email_hash=None, address_hash="n", prefix=24, author_token_hash="k", reason=None,
-                          created_by="mod", at=NOW, expires_at=None)  # fmt: skip
+        await tx.bans.add(
+            email_hash=None,
+            address_hash="n",
+            prefix=24,
+            author_token_hash="k",
+            reason=None,
+            created_by="mod",
+            at=NOW,
+            expires_at=None,
+        )
         assert await tx.bans.matches(email_hash="e", address_hashes=["zz"], author_token_hash=None, now=NOW)
         assert await tx.bans.matches(email_hash=None, address_hashes=["zz", "a"], author_token_hash=None, now=NOW)
         assert await tx.bans.matches(email_hash=None, address_hashes=[], author_token_hash="k", now=NOW)

@@ -49,9 +49,18 @@ def test_an_entry_larger_than_the_bound_is_not_kept_and_replacing_one_recounts_i
 
 @pytest.mark.parametrize(
     ("header", "matches"),
-    [('"0.1", "1.2"', True), ('W/"1.2"', True), ("*", True), ('"1.3"', True), ('"1.1"', False),
-     ('"2.2"', False), ('"1.x"', False), ("", False), (None, False)],
-)  # fmt: skip
+    [
+        ('"0.1", "1.2"', True),
+        ('W/"1.2"', True),
+        ("*", True),
+        ('"1.3"', True),
+        ('"1.1"', False),
+        ('"2.2"', False),
+        ('"1.x"', False),
+        ("", False),
+        (None, False),
+    ],
+)
 def test_if_none_match_holds_this_version_or_a_later_one_of_the_same_article(header: str | None, matches: bool) -> None:
     """Article 1 at version 2: a client already holding version 3 (a reader served before a rebuild finished
     elsewhere) is not sent the older page back."""

@@ -32,8 +32,13 @@ def test_microseconds_round_trip_exactly() -> None:
 
 
 def test_settings_read_parley_variables_and_flags_win() -> None:
-    env = {"PARLEY_DATABASE": "/tmp/x.db", "PARLEY_PORT": "9000", "PARLEY_TRUSTED_PROXIES": "10.0.0.1, 10.1.0.0/16",
-           "PARLEY_ACCESS_LOG": "false", "OTHER": "ignored"}  # fmt: skip
+    env = {
+        "PARLEY_DATABASE": "/tmp/x.db",
+        "PARLEY_PORT": "9000",
+        "PARLEY_TRUSTED_PROXIES": "10.0.0.1, 10.1.0.0/16",
+        "PARLEY_ACCESS_LOG": "false",
+        "OTHER": "ignored",
+    }
     settings = Settings.from_env(env, port=9100)
     assert settings.database == "/tmp/x.db"
     assert settings.port == 9100
@@ -42,21 +47,32 @@ def test_settings_read_parley_variables_and_flags_win() -> None:
 
 
 def test_limits_and_origins_are_settings() -> None:
-    env = {"PARLEY_WRITES_PER_MINUTE": "0", "PARLEY_READS_PER_MINUTE": "1200",
-           "PARLEY_CORS_ORIGINS": "https://news.example.org, http://localhost:3000"}  # fmt: skip
+    env = {
+        "PARLEY_WRITES_PER_MINUTE": "0",
+        "PARLEY_READS_PER_MINUTE": "1200",
+        "PARLEY_CORS_ORIGINS": "https://news.example.org, http://localhost:3000",
+    }
     settings = Settings.from_env(env)
     assert (settings.writes_per_minute, settings.reads_per_minute) == (0, 1200)
     assert settings.cors_origins == ("https://news.example.org", "http://localhost:3000")
 
 
 @pytest.mark.parametrize(
-    ("name", "value"), [("PARLEY_PORT", "eighty"), ("PARLEY_PORT", "70000"), ("PARLEY_DEBUG", "maybe"),
-                        ("PARLEY_SYNCHRONOUS", "SOMETIMES"), ("PARLEY_CORS_ORIGINS", "*"),
-                        ("PARLEY_CORS_ORIGINS", "https://news.example.org/comments"),
-                        ("PARLEY_CORS_ORIGINS", "news.example.org"), ("PARLEY_TRUSTED_PROXIES", "10.0.0.1, proxy"),
-                        ("PARLEY_WRITES_PER_MINUTE", "-1"), ("PARLEY_READS_PER_MINUTE", "lots"),
-                        ("PARLEY_PROXY_HEADER", "x-real-ip")],
-)  # fmt: skip
+    ("name", "value"),
+    [
+        ("PARLEY_PORT", "eighty"),
+        ("PARLEY_PORT", "70000"),
+        ("PARLEY_DEBUG", "maybe"),
+        ("PARLEY_SYNCHRONOUS", "SOMETIMES"),
+        ("PARLEY_CORS_ORIGINS", "*"),
+        ("PARLEY_CORS_ORIGINS", "https://news.example.org/comments"),
+        ("PARLEY_CORS_ORIGINS", "news.example.org"),
+        ("PARLEY_TRUSTED_PROXIES", "10.0.0.1, proxy"),
+        ("PARLEY_WRITES_PER_MINUTE", "-1"),
+        ("PARLEY_READS_PER_MINUTE", "lots"),
+        ("PARLEY_PROXY_HEADER", "x-real-ip"),
+    ],
+)
 def test_a_bad_setting_is_an_error_naming_it(name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=name):
         Settings.from_env({name: value})

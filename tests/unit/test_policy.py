@@ -22,10 +22,20 @@ def seen(body: str, name: str = "Ann") -> text.Shown:
 
 def article(moderation: ArticleModeration = ArticleModeration.INHERIT) -> Article:
     return Article(
-        id=1, slug="a", title="A", author=Author("x", "X"), published_at=datetime(2025, 1, 1, tzinfo=UTC),
-        reading_minutes=1, tags=(), comments_open=True, moderation=moderation, comment_count=0, version=0,
-        body="", body_html="",
-    )  # fmt: skip
+        id=1,
+        slug="a",
+        title="A",
+        author=Author("x", "X"),
+        published_at=datetime(2025, 1, 1, tzinfo=UTC),
+        reading_minutes=1,
+        tags=(),
+        comments_open=True,
+        moderation=moderation,
+        comment_count=0,
+        version=0,
+        body="",
+        body_html="",
+    )
 
 
 def test_pre_moderation_holds_a_first_time_author() -> None:

@@ -61,10 +61,20 @@ CORPUS: list[tuple[str, tuple[str, ...]]] = [
 
 def article() -> Article:
     return Article(
-        id=1, slug="a", title="A", author=Author("x", "X"), published_at=datetime(2025, 1, 1, tzinfo=UTC),
-        reading_minutes=1, tags=(), comments_open=True, moderation=ArticleModeration.INHERIT, comment_count=0,
-        version=0, body="", body_html="",
-    )  # fmt: skip
+        id=1,
+        slug="a",
+        title="A",
+        author=Author("x", "X"),
+        published_at=datetime(2025, 1, 1, tzinfo=UTC),
+        reading_minutes=1,
+        tags=(),
+        comments_open=True,
+        moderation=ArticleModeration.INHERIT,
+        comment_count=0,
+        version=0,
+        body="",
+        body_html="",
+    )
 
 
 def test_the_corpus_is_large_enough_to_mean_something() -> None:

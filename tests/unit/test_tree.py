@@ -6,10 +6,28 @@ from parley.domain import tree
 from parley.domain.records import Status, ThreadRow
 
 
-def row(comment_id: int, parent_id: int | None, *, visible: bool = True, status: Status = Status.APPROVED,
-        replies: int = 0, depth: int = 0) -> ThreadRow:  # fmt: skip
-    return ThreadRow(comment_id, parent_id, depth, status, visible, replies, f"name {comment_id}", None,
-                     f"<p>{comment_id}</p>", "2026-01-01T00:00:00.000000Z", None)  # fmt: skip
+def row(
+    comment_id: int,
+    parent_id: int | None,
+    *,
+    visible: bool = True,
+    status: Status = Status.APPROVED,
+    replies: int = 0,
+    depth: int = 0,
+) -> ThreadRow:
+    return ThreadRow(
+        comment_id,
+        parent_id,
+        depth,
+        status,
+        visible,
+        replies,
+        f"name {comment_id}",
+        None,
+        f"<p>{comment_id}</p>",
+        "2026-01-01T00:00:00.000000Z",
+        None,
+    )
 
 
 def test_paths_sort_in_thread_order() -> None:

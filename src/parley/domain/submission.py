@@ -78,18 +78,42 @@ class KeptReceipt(msgspec.Struct, frozen=True, tag="receipt/1", tag_field="kind"
     def of(cls, receipt: Submitted) -> KeptReceipt:
         node = receipt.comment
         name, url = (None, None) if node.author is None else (node.author.name, node.author.url)
-        kept = KeptComment(node.id, node.parent_id, node.depth, name, url, node.body_html, node.created_at,
-                           node.edited_at, node.status, node.reply_count)  # fmt: skip
+        kept = KeptComment(
+            node.id,
+            node.parent_id,
+            node.depth,
+            name,
+            url,
+            node.body_html,
+            node.created_at,
+            node.edited_at,
+            node.status,
+            node.reply_count,
+        )
         return cls(kept, receipt.status, receipt.edit_expires_at)
 
     def submitted(self, edit_token: str, author_token: str) -> Submitted:
         kept = self.comment
         author = None if kept.author_name is None else tree.Byline(kept.author_name, kept.author_url)
-        node = tree.Node(id=kept.id, parent_id=kept.parent_id, depth=kept.depth, author=author,
-                         body_html=kept.body_html, created_at=kept.created_at, edited_at=kept.edited_at,
-                         status=kept.status, replies=[], reply_count=kept.reply_count)  # fmt: skip
-        return Submitted(comment=node, status=self.status, edit_token=edit_token, edit_expires_at=self.edit_expires_at,
-                       author_token=author_token)  # fmt: skip
+        node = tree.Node(
+            id=kept.id,
+            parent_id=kept.parent_id,
+            depth=kept.depth,
+            author=author,
+            body_html=kept.body_html,
+            created_at=kept.created_at,
+            edited_at=kept.edited_at,
+            status=kept.status,
+            replies=[],
+            reply_count=kept.reply_count,
+        )
+        return Submitted(
+            comment=node,
+            status=self.status,
+            edit_token=edit_token,
+            edit_expires_at=self.edit_expires_at,
+            author_token=author_token,
+        )
 
 
 _KEPT = msgspec.json.Decoder(KeptReceipt)

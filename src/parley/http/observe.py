@@ -46,16 +46,20 @@ class Observer:
         """Set once the store is open; until then a client is logged as `-`."""
         self.registry = CollectorRegistry(auto_describe=True)
         self.requests = Counter(
-            "parley_requests", "Requests answered, by route and status sent", ("method", "path", "status"),
+            "parley_requests",
+            "Requests answered, by route and status sent",
+            ("method", "path", "status"),
             registry=self.registry,
-        )  # fmt: skip
+        )
         self.seconds = Histogram(
             "parley_request_duration_seconds", "Time to answer, by route", ("method", "path"), registry=self.registry
         )
         self.builds = Counter(
-            "parley_answer_builds", "Remembered answers built from the database, by kind", ("kind",),
+            "parley_answer_builds",
+            "Remembered answers built from the database, by kind",
+            ("kind",),
             registry=self.registry,
-        )  # fmt: skip
+        )
 
     def built(self, kind: str) -> None:
         """One remembered answer of this kind was built from the database (a cache miss or a refresh)."""
@@ -78,9 +82,13 @@ class Observer:
         self.seconds.labels(method, path).observe(seconds)
         if self.log:
             access_log.info(
-                '%s "%s %s" %d %.1fms', self._who(scope), printable(scope["method"], 16), printable(scope["path"]),
-                status, seconds * 1000,
-            )  # fmt: skip
+                '%s "%s %s" %d %.1fms',
+                self._who(scope),
+                printable(scope["method"], 16),
+                printable(scope["path"]),
+                status,
+                seconds * 1000,
+            )
 
     def _who(self, scope: Scope) -> str:
         """The start of the keyed hash of the client's network: enough to follow one client, never its address."""

@@ -22,9 +22,12 @@ from parley.storage.sqlite.rows import record
 
 # Every field of an ArticleSummary but its author, which comes from the authors table.
 _SUMMARY = ", ".join(
-    [*(f"a.{name}" for name in ArticleSummary.__struct_fields__ if name != "author"),
-     "au.slug AS author_slug", "au.name AS author_name"]
-)  # fmt: skip
+    [
+        *(f"a.{name}" for name in ArticleSummary.__struct_fields__ if name != "author"),
+        "au.slug AS author_slug",
+        "au.name AS author_name",
+    ]
+)
 _FROM = "articles a JOIN authors au ON au.id = a.author_id"
 
 
