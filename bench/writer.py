@@ -172,12 +172,26 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
         await conn.close()
 
     await asyncio.gather(*(worker() for _ in range(args.concurrency)))
+    return summary(statuses, errors, latencies, tokens, sent=next(serial), start=start, last_answer=last_answer)
+
+
+def summary(
+    statuses: dict[int, int],
+    errors: dict[str, int],
+    latencies: list[float],
+    tokens: list[str],
+    *,
+    sent: int,
+    start: float,
+    last_answer: float,
+) -> dict[str, object]:
+    """The run's figures: answers by status, throughput, latency percentiles and the client's own CPU."""
     elapsed = last_answer - start
     usage = resource.getrusage(resource.RUSAGE_SELF)
     ok = sum(count for status, count in statuses.items() if 200 <= status < 300)
     latencies.sort()
     return {
-        "sent": next(serial),
+        "sent": sent,
         "answers": {str(status): count for status, count in sorted(statuses.items())},
         "ok": ok,
         "errors": errors,

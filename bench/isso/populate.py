@@ -248,7 +248,8 @@ def ensure_schema(con):
     con.execute("PRAGMA user_version = %d" % ISSO_DB_VERSION)
 
 
-def main(argv=None):
+def options(argv):
+    """The command line, and the threads it asks for as (uri, title, comments, top-level) jobs."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--db", required=True, help="SQLite file (created if missing)")
     ap.add_argument("--fresh", action="store_true", help="delete the database file first")
@@ -289,13 +290,66 @@ def main(argv=None):
     if len(set(uris)) != len(uris):
         ap.error("duplicate URIs: %s" % sorted({u for u in uris if uris.count(u) > 1}))
 
+    return args, jobs
+
+
+def thread_rows(con, rng, authors, jobs, args, next_id):
+    """Each job's thread inserted and its comments' rows made, with a summary of each thread."""
+    rows = []
+    summary = []
+    clock = args.start
+    for uri, title, n, top in jobs:
+        tid = con.execute("INSERT INTO threads (uri, title) VALUES (?, ?)", (uri, title)).lastrowid
+        shape = build_thread(rng, n, top, args.max_depth)
+        ids = list(range(next_id, next_id + n))
+        next_id += n
+        root = []  # top-level ancestor id of each comment
+        created = []
+        depth_hist = {}
+        t = clock
+        for i, (parent, depth) in enumerate(shape):
+            # comments arrive ~every 12 minutes on average; a reply is
+            # always later than the comment it answers
+            t += rng.expovariate(1 / 720.0) + rng.random()
+            created.append(t)
+            if parent is None:
+                root.append(ids[i])
+                stored_parent = None
+            else:
+                root.append(root[parent])
+                stored_parent = root[parent]
+            depth_hist[depth] = depth_hist.get(depth, 0) + 1
+            (name, email, website, addr), voters = authors.pick(rng)
+            likes = 0 if rng.random() < 0.6 else min(int(rng.expovariate(0.4)) + 1, 40)
+            dislikes = 0 if rng.random() < 0.9 else rng.randint(1, 3)
+            rows.append((
+                tid, ids[i], stored_parent, t, None, 1, addr,
+                body(rng, args.min_chars, args.max_chars),
+                name, email, website, likes, dislikes, voters, 0,
+            ))
+        clock = t + 3600.0  # next thread starts an hour after this one's last comment
+        summary.append({
+            "uri": uri, "tid": tid, "comments": n, "top_level": top,
+            "first_id": ids[0] if ids else None, "last_id": ids[-1] if ids else None,
+            "logical_depths": {str(k): v for k, v in sorted(depth_hist.items())},
+        })
+    return rows, summary
+
+
+def remove_database(path):
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        try:
+            os.unlink(path + suffix)
+        except FileNotFoundError:
+            pass
+
+
+def main(argv=None):
+    args, jobs = options(argv)
+    uris = [j[0] for j in jobs]
     t0 = time.perf_counter()
     if args.fresh:
-        for suffix in ("", "-journal", "-wal", "-shm"):
-            try:
-                os.unlink(args.db + suffix)
-            except FileNotFoundError:
-                pass
+        remove_database(args.db)
 
     rng = random.Random(args.seed)
     total = sum(j[2] for j in jobs)
@@ -319,44 +373,7 @@ def main(argv=None):
             con.execute(TRIGGER)
 
         next_id = (con.execute("SELECT MAX(id) FROM comments").fetchone()[0] or 0) + 1
-        rows = []
-        summary = []
-        clock = args.start
-        for uri, title, n, top in jobs:
-            tid = con.execute("INSERT INTO threads (uri, title) VALUES (?, ?)", (uri, title)).lastrowid
-            shape = build_thread(rng, n, top, args.max_depth)
-            ids = list(range(next_id, next_id + n))
-            next_id += n
-            root = []  # top-level ancestor id of each comment
-            created = []
-            depth_hist = {}
-            t = clock
-            for i, (parent, depth) in enumerate(shape):
-                # comments arrive ~every 12 minutes on average; a reply is
-                # always later than the comment it answers
-                t += rng.expovariate(1 / 720.0) + rng.random()
-                created.append(t)
-                if parent is None:
-                    root.append(ids[i])
-                    stored_parent = None
-                else:
-                    root.append(root[parent])
-                    stored_parent = root[parent]
-                depth_hist[depth] = depth_hist.get(depth, 0) + 1
-                (name, email, website, addr), voters = authors.pick(rng)
-                likes = 0 if rng.random() < 0.6 else min(int(rng.expovariate(0.4)) + 1, 40)
-                dislikes = 0 if rng.random() < 0.9 else rng.randint(1, 3)
-                rows.append((
-                    tid, ids[i], stored_parent, t, None, 1, addr,
-                    body(rng, args.min_chars, args.max_chars),
-                    name, email, website, likes, dislikes, voters, 0,
-                ))
-            clock = t + 3600.0  # next thread starts an hour after this one's last comment
-            summary.append({
-                "uri": uri, "tid": tid, "comments": n, "top_level": top,
-                "first_id": ids[0] if ids else None, "last_id": ids[-1] if ids else None,
-                "logical_depths": {str(k): v for k, v in sorted(depth_hist.items())},
-            })
+        rows, summary = thread_rows(con, rng, authors, jobs, args, next_id)
         con.executemany(
             "INSERT INTO comments (tid, id, parent, created, modified, mode, remote_addr,"
             " text, author, email, website, likes, dislikes, voters, notification)"
