@@ -9,6 +9,7 @@ from pathlib import Path
 
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
+from litestar.exceptions import ValidationException
 from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.types import ASGIApp
@@ -79,6 +80,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Litestar:
         dependencies=DEPENDENCIES,
         lifespan=[_opening(settings, clock, observer), budgets.sweeper()],
         plugins=[errors.plugin()],
+        exception_handlers={ValidationException: errors.refused_parameters},
         middleware=_middleware(settings, budgets.middleware(observer.proxies)),
         cors_config=_cors(settings),
         before_send=[browsers.security_headers],

@@ -13,6 +13,9 @@ from litestar.exceptions import ClientException, HTTPException, ValidationExcept
 from litestar.handlers import BaseRouteHandler
 from litestar.types import ASGIApp, Receive, Scope, Send
 
+from parley.http import refused
+from parley.http.words import must_be
+
 _WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
 MAX_REFUSALS = 20
 """Refused fields named in one answer: enough for any form, and an answer no bigger than a hostile body."""
@@ -47,7 +50,7 @@ def json_bodies(app: ASGIApp) -> ASGIApp:
                 # stranger the schema) before a 401.
                 await handler.authorize_connection(request)
                 # The request keeps the body it read in the scope, where the handler's request finds it again.
-                await _check(request, body_type)
+                await _check(request, handler, body_type)
         await app(scope, receive, send)
 
     return checking
@@ -59,7 +62,7 @@ def _body_type(handler: BaseRouteHandler) -> Any:
     return None if declared is None else declared.annotation
 
 
-async def _check(request: Request[Any, Any, Any], body_type: Any) -> None:
+async def _check(request: Request[Any, Any, Any], handler: BaseRouteHandler, body_type: Any) -> None:
     content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if content_type != "application/json" and not content_type.endswith("+json"):
         raise HTTPException(status_code=415, detail="send the body as application/json")
@@ -78,22 +81,25 @@ async def _check(request: Request[Any, Any, Any], body_type: Any) -> None:
         raise ClientException(detail=f"the body is not JSON: {error}") from None
     except RecursionError:
         raise ClientException(detail="the body nests arrays or objects too deeply") from None
-    refused = refusals(document, body_type)[:MAX_REFUSALS]
-    if refused:
+    fields = [(field, message, "body") for field, message in refused_fields(document, body_type)]
+    if fields:
+        # Litestar reads the parameters only after this: name theirs too, so that one answer says everything.
+        found = [*refused.checked(handler, request.scope), *fields][:MAX_REFUSALS]
         raise ValidationException(
-            detail="; ".join(f"{field}: {message}" for field, message in refused),
-            extra=[{"key": field, "message": message, "source": "body"} for field, message in refused],
+            detail="; ".join(f"{field}: {message}" for field, message, _ in found),
+            extra=[{"key": field, "message": message, "source": source} for field, message, source in found],
         )
 
 
-def refusals(document: Any, body_type: Any, prefix: str = "") -> list[tuple[str, str]]:
+def refused_fields(document: Any, body_type: Any, prefix: str = "") -> list[tuple[str, str]]:
     """Every field of `document` that `body_type` refuses, each judged on its own, in the type's field order.
 
-    Fields are converted one at a time so that each refusal names its field from the type's own description;
-    a rule across fields (a Struct's `__post_init__`) is judged once every field is right, and belongs to the body.
+    Fields are converted one at a time so that each refusal names its field and says, from the field's own type,
+    what it must be; a rule across fields (a Struct's `__post_init__`) is judged once every field is right, and
+    belongs to the body.
     """
     if not isinstance(document, dict):
-        return [(prefix.rstrip(".") or "body", f"Expected `object`, got `{_json_kind(document)}`")]
+        return [(prefix.rstrip(".") or "body", "must be an object")]
     fields = {field.encode_name: field for field in msgspec.structs.fields(body_type)}
     found: list[tuple[str, str]] = []
     for name, field in fields.items():
@@ -103,12 +109,12 @@ def refusals(document: Any, body_type: Any, prefix: str = "") -> list[tuple[str,
             continue
         value, inner = document[name], _struct_in(field.type)
         if inner is not None and isinstance(value, dict):
-            found += refusals(value, inner, f"{prefix}{name}.")
+            found += refused_fields(value, inner, f"{prefix}{name}.")
             continue
         try:
             msgspec.convert(value, field.type, strict=True)
-        except msgspec.ValidationError as error:
-            found.append((prefix + name, str(error)))
+        except msgspec.ValidationError:
+            found.append((prefix + name, must_be(field.type)))
     if body_type.__struct_config__.forbid_unknown_fields:
         found += [(prefix + name, "there is no such field") for name in document if name not in fields]
     if not found:
@@ -127,8 +133,3 @@ def _struct_in(kind: Any) -> Any:
         held = [arg for arg in typing.get_args(kind) if isinstance(arg, type) and issubclass(arg, msgspec.Struct)]
         return held[0] if len(held) == 1 else None
     return None
-
-
-def _json_kind(value: Any) -> str:
-    kinds = {dict: "object", list: "array", str: "str", bool: "bool", int: "int", float: "float"}
-    return "null" if value is None else kinds.get(type(value), type(value).__name__)

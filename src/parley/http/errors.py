@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 from http import HTTPStatus
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
+from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.plugins.problem_details import (
@@ -16,6 +17,7 @@ from litestar.plugins.problem_details import (
 )
 
 from parley.domain import errors
+from parley.http import refused
 
 log = logging.getLogger("parley.errors")
 
@@ -46,8 +48,14 @@ class Problem(msgspec.Struct, frozen=True, omit_defaults=True):
     status: int
     title: str
     detail: str
+    code: Annotated[
+        str,
+        msgspec.Meta(
+            description="stable and machine-readable, for a frontend to act on: `not_found`, `invalid_input`, "
+            "`comments_closed`, `too_many_requests`... (README: Error codes)"
+        ),
+    ]
     type: str = "about:blank"
-    code: str | None = None
     errors: list[FieldError] | None = None
 
 
@@ -106,13 +114,34 @@ def from_http(exc: HTTPException) -> ProblemDetailsException:
     if status >= 500:
         log.error("framework error %d", status, exc_info=exc)
     detail = exc.detail if exc.detail and exc.detail != HTTPStatus(status).phrase else _DETAILS.get(status, "")
-    return _problem(status, detail or HTTPStatus(status).phrase, headers=exc.headers)
+    return _problem(status, detail or HTTPStatus(status).phrase, code=code_for(status), headers=exc.headers)
 
 
 def from_unexpected(exc: Exception) -> ProblemDetailsException:
     """A bug: logged with its traceback, answered without one."""
     log.exception("unhandled error", exc_info=exc)
-    return _problem(500, "the server failed to answer this request; it has been logged")
+    return _problem(500, "the server failed to answer this request; it has been logged", code=code_for(500))
+
+
+CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "body_too_large",
+    415: "unsupported_media_type",
+    422: "invalid_input",
+    429: "too_many_requests",
+    500: "server_error",
+    503: "unavailable",
+}
+"""The code of a refusal that no domain rule names: one per status, stable."""
+
+
+def code_for(status: int) -> str:
+    return CODES.get(status) or HTTPStatus(status).phrase.lower().replace(" ", "_").replace("-", "_")
 
 
 _DETAILS = {
@@ -122,6 +151,14 @@ _DETAILS = {
     415: "send the body as application/json",
     429: "too many requests from this address; wait a little",
 }
+
+
+def refused_parameters(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    """A validation failure, its parameters named as the client sent them (`refused.renamed`)."""
+    handler = request.scope.get("route_handler")
+    if handler is not None:
+        exc = refused.renamed(exc, handler, request.scope.get("query_string", b""))
+    return from_http(exc).to_response(request)
 
 
 def plugin() -> ProblemDetailsPlugin:

@@ -69,6 +69,15 @@ def _extras(types: Iterable[Any]) -> dict[str, dict[str, Any]]:
     return extras
 
 
+def _items_counted(schema: dict[str, Any]) -> None:
+    """Litestar writes a list parameter's length limits as `minLength`/`maxLength`, which JSON Schema reads only
+    on strings; on an array they are `minItems`/`maxItems`."""
+    if schema.get("type") == "array":
+        for text, array in (("minLength", "minItems"), ("maxLength", "maxItems")):
+            if text in schema:
+                schema[array] = schema.pop(text)
+
+
 class _ExactDocument(OpenAPI):
     """Litestar's document with its component schemas replaced by msgspec's exact ones."""
 
@@ -80,6 +89,10 @@ class _ExactDocument(OpenAPI):
         for name, extra in _extras(self.wire).items():
             components[name] = {**components[name], **extra}
         document.setdefault("components", {}).setdefault("schemas", {}).update(components)
+        for item in document.get("paths", {}).values():
+            for operation in item.values():
+                for parameter in operation.get("parameters", []) if isinstance(operation, dict) else ():
+                    _items_counted(parameter.get("schema", {}))
         return document
 
 
