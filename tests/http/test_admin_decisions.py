@@ -130,7 +130,7 @@ async def test_restore_of_a_comment_stored_as_spam_sends_it_to_the_pending_queue
 ) -> None:
     await set_policy(services, moderation="post")
     article = await make_article(services)
-    comment_id = (await post(client, article.slug, homepage="http://bot.example")).json()["comment"]["id"]
+    comment_id = (await post(client, article.slug, honeypot="http://bot.example")).json()["comment"]["id"]
     assert (await admin_comment(client, moderator, comment_id))["status"] == "spam"
     restored = await moderate(client, moderator, comment_id, "restore")
     assert restored.json()["status"] == "pending"

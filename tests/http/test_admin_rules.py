@@ -41,7 +41,7 @@ RULES: dict[str, tuple[dict[str, Any], dict[str, Any], str, str, str]] = {
     ),
     "max_links": ({"moderation": "post", "max_links": 2}, {"body": LINKS}, "pending", "pending", "pending"),
     "pre_moderation": ({"moderation": "pre"}, {}, "pending", "pending", "pending"),
-    "honeypot": ({"moderation": "post"}, {"homepage": "https://bot.example"}, "spam", "spam", "approved"),
+    "honeypot": ({"moderation": "post"}, {"honeypot": "https://bot.example"}, "spam", "spam", "approved"),
 }
 
 

@@ -101,7 +101,7 @@ async def test_disguised_blocked_words_are_caught_and_the_poster_learns_nothing(
     "raw",
     [
         b"[" * 30_000 + b"]" * 30_000,
-        b'{"author_name": "a", "body": "b", "homepage": ' + b"[" * 30_000 + b"]" * 30_000 + b"}",
+        b'{"author_name": "a", "body": "b", "honeypot": ' + b"[" * 30_000 + b"]" * 30_000 + b"}",
         b'{"a": ' * 6_000 + b"1" + b"}" * 6_000,
         b'{"author_name": "\xff\xfe", "body": "x"}',
         b'{"author_name": "a", "body": "x\xc3"}',

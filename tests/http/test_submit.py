@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 from datetime import timedelta
 from typing import Any
@@ -356,3 +357,25 @@ async def test_a_stranger_typing_an_authors_email_elsewhere_does_not_spend_their
     ]
     # Her pace follows her author key from one network to another; the stranger's posts were not hers.
     assert [answer.status_code for answer in later] == [201, 201, 429]
+
+
+async def test_a_homepage_field_is_refused_rather_than_taken_for_the_honeypot(
+    client: Client, services: Services
+) -> None:
+    """A frontend mapping a visible "Homepage" input to a field named like it must hear about it at once."""
+    article = await make_article(services)
+    answer = await client.post(
+        f"/api/v1/articles/{article.slug}/comments", json=builders.comment(homepage="https://ann.example.org")
+    )
+    assert answer.status_code == 422
+    assert answer.json()["errors"] == [{"field": "homepage", "message": "there is no such field"}]
+    assert (await services.threads.counts([article.slug]))[article.slug] == 0
+
+
+async def test_the_honeypot_says_in_the_api_document_to_leave_it_empty(client: Client) -> None:
+    document = (await client.get("/schema/openapi.json")).json()
+    for name in ("CommentIn", "CommentEdit"):
+        described = document["components"]["schemas"][name]["properties"]["honeypot"]
+        said = json.dumps(described)
+        assert "Leave empty" in said, name
+        assert "hide its input from people" in said, name

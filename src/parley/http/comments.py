@@ -153,7 +153,7 @@ class CommentController(Controller):
             data.body,
             request.visitor,
             author_token=author_token,
-            honeypot=bool(data.homepage),
+            honeypot=bool(data.honeypot),
         )
         return CommentNode.of(edited)
 

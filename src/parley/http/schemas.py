@@ -20,6 +20,15 @@ CommentId = Annotated[str, msgspec.Meta(pattern=shapes.ID, description="a commen
 AuthorName = Annotated[str, msgspec.Meta(min_length=1, max_length=80, pattern=shapes.NAME)]
 Body = Annotated[str, msgspec.Meta(min_length=1, max_length=10_000, pattern=shapes.BODY, description="Markdown")]
 
+Honeypot = Annotated[
+    str,
+    msgspec.Meta(
+        max_length=2000,
+        description="Leave empty, and hide its input from people (CSS, not type=hidden): a comment that fills it "
+        "is held as spam, though its answer says `pending`. Bots fill in every input they find; people never see "
+        "this one. Never map a visible input to it.",
+    ),
+]
 Email = Annotated[str, msgspec.Meta(max_length=shapes.EMAIL_LENGTH, pattern=shapes.EMAIL_OR_NOTHING)]
 Url = Annotated[str, msgspec.Meta(max_length=2000, pattern=shapes.URL_OR_NOTHING)]
 
@@ -32,8 +41,7 @@ class CommentIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
     author_email: Email | None = None
     author_url: Url | None = None
     parent_id: CommentId | None = None
-    homepage: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
-    """A honeypot: leave it out. Forms hide it from people; bots fill it in."""
+    honeypot: Honeypot | None = None
 
     def to_draft(self) -> Draft:
         return Draft(
@@ -42,14 +50,13 @@ class CommentIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
             author_email=self.author_email or None,
             author_url=shapes.normal_url(self.author_url) if self.author_url else None,
             parent_id=None if self.parent_id is None else int(self.parent_id),
-            honeypot=bool(self.homepage),
+            honeypot=bool(self.honeypot),
         )
 
 
 class CommentEdit(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     body: Body
-    homepage: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
-    """The same honeypot as in 'Add yours': an edit form carries it too."""
+    honeypot: Honeypot | None = None
 
 
 class FlagIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
