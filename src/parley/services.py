@@ -6,6 +6,7 @@ from parley.domain.access import BanService, TokenService
 from parley.domain.articles import ArticleService
 from parley.domain.identity import Hasher
 from parley.domain.moderation import ModerationService
+from parley.domain.privacy import PrivacyService
 from parley.domain.ports import Store
 from parley.domain.records import Clock
 from parley.domain.submission import SubmissionService
@@ -25,3 +26,4 @@ class Services:
         self.moderation = ModerationService(store, clock)
         self.tokens = TokenService(store, clock)
         self.bans = BanService(store, hasher, clock)
+        self.privacy = PrivacyService(store, hasher, clock)

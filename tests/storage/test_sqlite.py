@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from parley.domain.paging import Sort
-from parley.domain.records import AuditQuery
+from parley.domain.records import AuditQuery, NewBan
 from parley.storage.sqlite.database import SqliteStore, migrate, migrations
 from tests import builders
 from tests.storage.test_store_contract import add_comment
@@ -126,7 +126,7 @@ async def test_a_column_added_in_the_middle_of_a_table_shifts_nothing(tmp_path: 
                 builders.article(tags=("a", "b")), body_html="<p>x</p>", reading_minutes=3, now=builders.PUBLISHED
             )
             comment = await add_comment(tx, article)
-            ban = await tx.bans.add(
+            new = NewBan(
                 email_hash="e",
                 address_hash="n",
                 prefix=24,
@@ -134,7 +134,11 @@ async def test_a_column_added_in_the_middle_of_a_table_shifts_nothing(tmp_path: 
                 created_by="m",
                 at=builders.PUBLISHED,
                 expires_at=None,
+                email="e@x.org",
+                network="192.0.2.0/24",
+                comment_id=7,
             )
+            ban = await tx.bans.add(new)
         async with store.reading() as tx:
             before = (await tx.articles.by_slug(article.slug, now=None), await tx.comments.get(comment.id))
     finally:
@@ -195,3 +199,26 @@ def test_migration_4_says_who_removed_each_removed_comment_from_the_audit_log(tm
     with sqlite3.connect(path) as after:
         found = dict(after.execute("SELECT id, removed_by FROM comments ORDER BY id").fetchall())
     assert found == {1: "author", 2: "moderator", 3: "erasure", 4: None}
+
+
+def test_migration_5_finds_the_comment_each_older_ban_of_an_author_was_made_from(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    for number, script in migrations():
+        if number <= 4:
+            conn.executescript(script)
+    for ban_id in (1, 2, 12):
+        conn.execute(
+            "INSERT INTO bans (id, address_hash, created_by, created_at) VALUES (?, 'h', 'm', 't')", (ban_id,)
+        )
+    for comment_id, reason in ((None, "ban 1: spam"), (30, "ban 2 of the author of comment 30"), (40, "ban 12")):
+        conn.execute(
+            "INSERT INTO audit_events (comment_id, actor, action, reason, created_at) VALUES (?, 'm', 'ban', ?, 't')",
+            (comment_id, reason),
+        )
+    conn.execute("PRAGMA user_version = 4")
+    conn.close()
+    migrate(path)
+    with sqlite3.connect(path) as after:
+        found = dict(after.execute("SELECT id, comment_id FROM bans ORDER BY id").fetchall())
+    assert found == {1: None, 2: 30, 12: 40}

@@ -16,9 +16,11 @@ from parley.domain.records import (
     Article,
     AuditQuery,
     Author,
+    BanFilter,
     Comment,
     FirstAnswer,
     FlagReason,
+    NewBan,
     NewComment,
     NewEvent,
     Role,
@@ -29,6 +31,7 @@ from tests import builders
 
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
+HOUR = timedelta(hours=1)
 
 
 async def add_article(store: Store, **overrides: object) -> Article:
@@ -291,23 +294,22 @@ async def test_a_reader_flags_a_comment_once_and_cleared_flags_never_count_again
 async def test_bans_match_by_email_or_address_until_they_expire_or_are_lifted(store: Store) -> None:
     async with store.writing() as tx:
         ban = await tx.bans.add(
-            email_hash="e",
-            address_hash=None,
-            reason=None,
-            created_by="mod",
-            at=NOW,
-            expires_at=NOW + timedelta(hours=1),
+            NewBan(email_hash="e", email="e@x.org", reason=None, created_by="mod", at=NOW, expires_at=NOW + HOUR)
         )
-        await tx.bans.add(email_hash=None, address_hash="a", reason="spam", created_by="mod", at=NOW, expires_at=None)
         await tx.bans.add(
-            email_hash=None,
-            address_hash="n",
-            prefix=24,
-            author_token_hash="k",
-            reason=None,
-            created_by="mod",
-            at=NOW,
-            expires_at=None,
+            NewBan(address_hash="a", network="192.0.2.1", reason="spam", created_by="mod", at=NOW, expires_at=None)
+        )
+        await tx.bans.add(
+            NewBan(
+                address_hash="n",
+                prefix=24,
+                author_token_hash="k",
+                comment_id=9,
+                reason=None,
+                created_by="mod",
+                at=NOW,
+                expires_at=None,
+            )
         )
         assert await tx.bans.matches(email_hash="e", address_hashes=["zz"], author_token_hash=None, now=NOW)
         assert await tx.bans.matches(email_hash=None, address_hashes=["zz", "a"], author_token_hash=None, now=NOW)
@@ -321,6 +323,27 @@ async def test_bans_match_by_email_or_address_until_they_expire_or_are_lifted(st
         assert not await tx.bans.matches(email_hash="e", address_hashes=["zz"], author_token_hash=None, now=NOW)
         active = await tx.bans.active(now=NOW, after_id=None, limit=10)
         assert [(b.address_hash, b.prefix, b.author_token_hash) for b in active] == [("a", None, None), ("n", 24, "k")]
+        assert [(b.network, b.comment_id) for b in active] == [("192.0.2.1", None), (None, 9)]
+        on = await tx.bans.active(now=NOW, after_id=None, limit=10, only=BanFilter(address_hashes=("n", "zz")))
+        assert [b.address_hash for b in on] == ["n"]
+        assert [b.id for b in await tx.bans.active(now=NOW, after_id=None, limit=10, only=BanFilter(comment_id=9))] == [
+            active[1].id
+        ]
+
+
+async def test_an_erasure_clears_the_email_a_ban_shows_and_keeps_the_ban(store: Store) -> None:
+    async with store.writing() as tx:
+        ban = await tx.bans.add(
+            NewBan(email_hash="e", email="e@x.org", reason=None, created_by="m", at=NOW, expires_at=None)
+        )
+        await tx.bans.forget_email("e")
+        assert await tx.bans.matches(email_hash="e", address_hashes=[], author_token_hash=None, now=NOW)
+    async with store.reading() as tx:
+        kept = await tx.bans.get(ban.id)
+        assert kept is not None
+        assert (kept.email, kept.email_hash) == (None, "e")
+        only = BanFilter(email_hash="e")
+        assert [b.id for b in await tx.bans.active(now=NOW, after_id=None, limit=10, only=only)] == [ban.id]
 
 
 async def test_tokens_are_found_by_hash_and_names_are_unique_among_active_ones(store: Store) -> None:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import msgspec
+
 from parley.domain import networks, paging, shapes
 from parley.domain.errors import InvalidInput, NotFound
 from parley.domain.identity import Hasher, new_token, token_hash
-from parley.domain.ports import Store
-from parley.domain.records import Ban, Clock, NewEvent, Role, Token
+from parley.domain.ports import ReadTx, Store
+from parley.domain.records import Ban, BanFilter, Clock, NewBan, NewEvent, Role, Token
 
 # Writing last-used on every request would make each admin read a write; a minute is precise enough.
 _TOUCH_EVERY = timedelta(minutes=1)
@@ -104,34 +106,73 @@ class BanService:
                 if not comment.address_hash:
                     raise InvalidInput("comment_id", "the author of this comment was erased")
                 address_hash, author_token_hash = comment.address_hash, comment.author_token_hash
-            ban = await tx.bans.add(
+            new = NewBan(
                 email_hash=self._hasher.email(email) if email else None,
                 address_hash=address_hash,
                 prefix=prefix,
                 author_token_hash=author_token_hash,
+                email=self._hasher.seal_text("ban-email", email) if email else None,
+                network=None if network is None else self._hasher.seal_text("ban-network", network),
+                comment_id=comment_id,
                 reason=reason,
                 created_by=actor,
                 at=now,
                 expires_at=expires_at,
             )
+            ban = self._shown(await tx.bans.add(new))
             whose = "" if comment_id is None else f" of the author of comment {comment_id}"
             why = f"ban {ban.id}{whose}" + (f": {reason}" if reason else "")
             await tx.audit.append(NewEvent(actor=actor, action="ban", reason=why, comment_id=comment_id, at=now))
         return ban
 
-    async def active(self, *, cursor: str | None, limit: int) -> paging.Page[Ban]:
-        """Bans still in force, oldest first; an expired ban drops out by itself."""
+    async def active(
+        self,
+        *,
+        cursor: str | None,
+        limit: int,
+        email: str | None = None,
+        address: str | None = None,
+        comment_id: int | None = None,
+    ) -> paging.Page[Ban]:
+        """Bans still in force, oldest first; an expired ban drops out by itself. An e-mail lists the bans on it;
+        an address, the bans that stop it (its network's, and any CIDR network's it lies in); a network written
+        with its prefix, the bans on exactly that network; a comment, the bans of its author made from it."""
         after = None if cursor is None else paging.decode(cursor, "bans").id
         async with self._store.reading(heavy=True) as tx:
-            bans = await tx.bans.active(now=self._clock(), after_id=after, limit=limit + 1)
-        return paging.cut(bans, limit, lambda last: paging.encode("bans", 0, last.id))
+            now = self._clock()
+            hashes = None if address is None else await self._covering(tx, address, now)
+            only = BanFilter(
+                email_hash=None if email is None else self._hasher.email(email),
+                address_hashes=hashes,
+                comment_id=comment_id,
+            )
+            bans = await tx.bans.active(now=now, after_id=after, limit=limit + 1, only=only)
+        page = paging.cut(bans, limit, lambda last: paging.encode("bans", 0, last.id))
+        return paging.Page([self._shown(ban) for ban in page.items], page.next_cursor)
+
+    def _shown(self, ban: Ban) -> Ban:
+        """The ban with what it names opened for moderators (kept sealed: a stolen database shows neither)."""
+        return msgspec.structs.replace(
+            ban,
+            email=None if ban.email is None else self._hasher.open_text("ban-email", ban.email),
+            network=None if ban.network is None else self._hasher.open_text("ban-network", ban.network),
+        )
+
+    async def _covering(self, tx: ReadTx, address: str, now: datetime) -> tuple[str, ...]:
+        if "/" in address:
+            network, _prefix = networks.ban_target(address)
+            return (self._hasher.address(network),)
+        if networks.parse(address) is None:
+            raise InvalidInput("address", "must be an IPv4 or IPv6 address, or a network such as 192.0.2.0/24")
+        names = networks.within(address, await tx.bans.prefixes(now=now))
+        return tuple(self._hasher.address(name) for name in names)
 
     async def get(self, ban_id: int) -> Ban:
         async with self._store.reading() as tx:
             ban = await tx.bans.get(ban_id)
         if ban is None:
             raise NotFound("ban", ban_id)
-        return ban
+        return self._shown(ban)
 
     async def lift(self, ban_id: int, actor: str) -> None:
         async with self._store.writing() as tx:

@@ -67,13 +67,38 @@ class Hasher:
         """Where an Idempotency-Key is kept: per client (network and author key), so no one else can replay it."""
         return self._mac("idempotency", f"{network}\0{author_token_hash or ''}\0{key}")
 
+    def _pad(self, label: str, size: int) -> bytes:
+        """`size` bytes that only the server's key makes from `label`; a label is never used for two texts."""
+        pad = b""
+        counter = 0
+        while len(pad) < size:
+            pad += hmac.new(self._key, f"{label}\0{counter}".encode(), hashlib.sha256).digest()
+            counter += 1
+        return pad
+
     def seal(self, scope: str, comment_id: int, secret: bytes) -> bytes:
         """Seal (or open again: the same operation) secrets kept for a replay, with a pad made from the server's
         key, the client's scope and the comment: a stolen database yields no token."""
-        pad = b""
-        counter = 0
-        while len(pad) < len(secret):
-            message = f"seal\0{scope}\0{comment_id}\0{counter}".encode()
-            pad += hmac.new(self._key, message, hashlib.sha256).digest()
-            counter += 1
+        pad = self._pad(f"seal\0{scope}\0{comment_id}", len(secret))
         return bytes(a ^ b for a, b in zip(secret, pad, strict=False))
+
+    def seal_text(self, kind: str, text: str) -> str:
+        """Text a moderator must read again (what a ban names) kept so that a stolen database does not show it:
+        under a fresh nonce, with a pad only the server's key makes."""
+        nonce = secrets.token_hex(16)
+        data = text.encode("utf-8", "surrogatepass")
+        sealed = bytes(a ^ b for a, b in zip(data, self._pad(f"text\0{kind}\0{nonce}", len(data)), strict=False))
+        return f"{nonce}.{sealed.hex()}.{self._mac(f'text-tag-{kind}', nonce + text)[:16]}"
+
+    def open_text(self, kind: str, kept: str) -> str | None:
+        """The text `seal_text` sealed; None if it was sealed under another key, altered, or is not sealed text."""
+        nonce, _, rest = kept.partition(".")
+        sealed_hex, _, tag = rest.partition(".")
+        try:
+            sealed = bytes.fromhex(sealed_hex)
+            pad = self._pad(f"text\0{kind}\0{nonce}", len(sealed))
+            text = bytes(a ^ b for a, b in zip(sealed, pad, strict=False)).decode("utf-8", "surrogatepass")
+        except ValueError:
+            return None
+        expected = self._mac(f"text-tag-{kind}", nonce + text)[:16]
+        return text if hmac.compare_digest(tag, expected) else None

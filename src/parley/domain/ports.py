@@ -21,9 +21,11 @@ from parley.domain.records import (
     AuditEvent,
     AuditQuery,
     Ban,
+    BanFilter,
     Comment,
     FirstAnswer,
     FlagReason,
+    NewBan,
     NewComment,
     NewEvent,
     QueueItem,
@@ -157,7 +159,9 @@ class Audit(AuditReads, Protocol):
 
 class BanReads(Protocol):
     async def get(self, ban_id: int) -> Ban | None: ...
-    async def active(self, *, now: datetime, after_id: int | None, limit: int) -> list[Ban]: ...
+    async def active(
+        self, *, now: datetime, after_id: int | None, limit: int, only: BanFilter | None = None
+    ) -> list[Ban]: ...
     async def prefixes(self, *, now: datetime) -> list[int]:
         """The prefix lengths of the CIDR bans in force."""
 
@@ -168,19 +172,10 @@ class BanReads(Protocol):
 
 
 class Bans(BanReads, Protocol):
-    async def add(
-        self,
-        *,
-        email_hash: str | None,
-        address_hash: str | None,
-        prefix: int | None = None,
-        author_token_hash: str | None = None,
-        reason: str | None,
-        created_by: str,
-        at: datetime,
-        expires_at: datetime | None,
-    ) -> Ban: ...
+    async def add(self, new: NewBan) -> Ban: ...
     async def lift(self, ban_id: int, *, at: datetime) -> bool: ...
+    async def forget_email(self, email_hash: str) -> None:
+        """Clear the e-mail bans on this hash show, keeping the hash they match by (an erasure)."""
 
 
 class TokenReads(Protocol):

@@ -38,6 +38,8 @@ class PrivacyService:
                 removed = await move(tx, comment, Action.PURGE, actor=actor, reason=None, policy=policy, at=now)
                 await tx.comments.anonymise(removed)
             await tx.site.erase_answers([comment.id for comment in comments])
+            # A ban on the address keeps holding by its hash; the address itself is erased from it too.
+            await tx.bans.forget_email(email_hash)
             # The event counts what was erased and never says whose it was.
             erased = f"{len(comments)} comment(s) of one author anonymised"
             await tx.audit.append(NewEvent(actor=actor, action="purge", reason=erased, at=now))

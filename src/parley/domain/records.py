@@ -215,6 +215,36 @@ class Ban(msgspec.Struct, frozen=True, kw_only=True):
     created_by: str
     created_at: datetime
     expires_at: datetime | None
+    email: str | None = None
+    """The e-mail as the moderator gave it (None for bans older than this field, and after an erasure)."""
+    network: str | None = None
+    """The network as the ban covers it: an IPv4 address, an IPv6 /64, or a CIDR network."""
+    comment_id: int | None = None
+    """For a ban of a comment's author: that comment."""
+
+
+class NewBan(msgspec.Struct, frozen=True, kw_only=True):
+    """A ban to store: the hashes it matches by, and what it names as the moderator gave it."""
+
+    email_hash: str | None = None
+    address_hash: str | None = None
+    prefix: int | None = None
+    author_token_hash: str | None = None
+    email: str | None = None
+    network: str | None = None
+    comment_id: int | None = None
+    reason: str | None
+    created_by: str
+    at: datetime
+    expires_at: datetime | None
+
+
+class BanFilter(msgspec.Struct, frozen=True, kw_only=True):
+    """Which bans in force to list: all, or those naming this e-mail, one of these networks, or this comment."""
+
+    email_hash: str | None = None
+    address_hashes: tuple[str, ...] | None = None
+    comment_id: int | None = None
 
 
 class Token(msgspec.Struct, frozen=True, kw_only=True):

@@ -328,14 +328,25 @@ class BanIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tru
 
 
 class BanOut(msgspec.Struct, frozen=True, kw_only=True):
-    """A ban as stored: which kinds of identity it covers, never the email or address itself."""
+    """A ban as moderators see it: what it names, and which kinds of identity it matches (never public)."""
 
     id: str
+    email: Annotated[
+        str | None,
+        msgspec.Meta(description="the e-mail as given; null for bans made before parley kept it, and after an erasure"),
+    ]
+    network: Annotated[
+        str | None,
+        msgspec.Meta(description="the network it covers: an IPv4 address, an IPv6 /64, or a CIDR network"),
+    ]
+    comment_id: Annotated[str | None, msgspec.Meta(description="for a ban of a comment's author: that comment")]
     by_email: bool
     by_address: bool
     by_author_key: bool
-    network_prefix: int | None
-    """Set for a ban of a CIDR network: its prefix length; absent for a client network (an address, an IPv6 /64)."""
+    network_prefix: Annotated[
+        int | None,
+        msgspec.Meta(description="a CIDR network's prefix length; null for a client network (an address, a /64)"),
+    ]
     reason: str | None
     created_by: str
     created_at: Instant
@@ -345,6 +356,9 @@ class BanOut(msgspec.Struct, frozen=True, kw_only=True):
     def from_domain(cls, ban: Ban) -> BanOut:
         return cls(
             id=str(ban.id),
+            email=ban.email,
+            network=ban.network,
+            comment_id=None if ban.comment_id is None else str(ban.comment_id),
             by_email=ban.email_hash is not None,
             by_address=ban.address_hash is not None,
             by_author_key=ban.author_token_hash is not None,

@@ -14,7 +14,7 @@ from parley.domain.records import Clock, Role, Token
 from parley.http.admin_schemas import ArticleIn, ArticlePatch, BanIn, BanList, BanOut, PolicyChanges, PolicyDocument
 from parley.http.errors import problems
 from parley.http.guards import refusals, requirement, requires
-from parley.http.params import AdminLimit, Cursor, IdPath, SlugPath
+from parley.http.params import AdminLimit, BanAddress, BanComment, BanEmail, Cursor, IdPath, SlugPath
 from parley.http.schemas import ArticleOut
 
 
@@ -97,9 +97,13 @@ class BansController(Controller):
         bans: NamedDependency[BanService],
         limit: AdminLimit = 50,
         cursor: Cursor = None,
+        email: BanEmail = None,
+        address: BanAddress = None,
+        comment_id: BanComment = None,
     ) -> BanList:
-        """Bans in force, oldest first; expired and lifted ones are left out."""
-        return BanList.of(await bans.active(cursor=cursor, limit=limit), BanOut.from_domain)
+        """Bans in force, oldest first; expired and lifted ones are left out. Filter by what they name."""
+        page = await bans.active(cursor=cursor, limit=limit, email=email, address=address, comment_id=comment_id)
+        return BanList.of(page, BanOut.from_domain)
 
     @post(status_code=HTTP_201_CREATED, responses=problems(*refusals(Role.MODERATOR), 404, 413, 415, 422))
     async def create_ban(

@@ -29,6 +29,19 @@ ActorFilter = Annotated[
 ]
 ActionFilter = Annotated[str | None, QueryParameter(max_length=50)]
 CommentFilter = Annotated[int | None, QueryParameter(ge=1, le=MAX_ID, description="one comment's events")]
+BanEmail = Annotated[str | None, QueryParameter(name="email", max_length=254, description="bans on this e-mail")]
+BanAddress = Annotated[
+    str | None,
+    QueryParameter(
+        name="address",
+        max_length=64,
+        description="bans that stop this address (its network's, and wider ones it lies in); with a prefix "
+        "(192.0.2.0/24), bans on exactly that network",
+    ),
+]
+BanComment = Annotated[
+    int | None, QueryParameter(name="comment_id", ge=1, le=MAX_ID, description="bans made from this comment")
+]
 CountSlugs = Annotated[list[str], QueryParameter(min_length=1, max_length=100)]
 
 EditToken = Annotated[

@@ -8,7 +8,18 @@ from datetime import datetime
 import msgspec
 
 from parley.domain.errors import AlreadyExists
-from parley.domain.records import AuditEvent, AuditQuery, Ban, FlagReason, NewEvent, Role, Token, stamp
+from parley.domain.records import (
+    AuditEvent,
+    AuditQuery,
+    Ban,
+    BanFilter,
+    FlagReason,
+    NewBan,
+    NewEvent,
+    Role,
+    Token,
+    stamp,
+)
 from parley.storage.sqlite.conn import Conn
 from parley.storage.sqlite.rows import columns, record
 
@@ -100,32 +111,17 @@ class SqliteBans:
         self._conn = conn
 
     _ADD = f"""
-    INSERT INTO bans (email_hash, address_hash, prefix, author_token_hash, reason, created_by, created_at, expires_at)
-    VALUES (:email_hash, :address_hash, :prefix, :author_token_hash, :reason, :created_by, :at, :expires_at)
+    INSERT INTO bans (email_hash, address_hash, prefix, author_token_hash, email, network, comment_id,
+                      reason, created_by, created_at, expires_at)
+    VALUES (:email_hash, :address_hash, :prefix, :author_token_hash, :email, :network, :comment_id,
+            :reason, :created_by, :at, :expires_at)
     RETURNING {_BAN_COLUMNS}
     """
 
-    async def add(
-        self,
-        *,
-        email_hash: str | None,
-        address_hash: str | None,
-        prefix: int | None = None,
-        author_token_hash: str | None = None,
-        reason: str | None,
-        created_by: str,
-        at: datetime,
-        expires_at: datetime | None,
-    ) -> Ban:
-        params = {
-            "email_hash": email_hash,
-            "address_hash": address_hash,
-            "prefix": prefix,
-            "author_token_hash": author_token_hash,
-            "reason": reason,
-            "created_by": created_by,
-            "at": stamp(at),
-            "expires_at": None if expires_at is None else stamp(expires_at),
+    async def add(self, new: NewBan) -> Ban:
+        params = msgspec.structs.asdict(new) | {
+            "at": stamp(new.at),
+            "expires_at": None if new.expires_at is None else stamp(new.expires_at),
         }
         rows = list(await self._conn.execute_fetchall(self._ADD, params))
         return record(Ban, rows[0])
@@ -139,13 +135,32 @@ class SqliteBans:
     _ACTIVE = f"""
     SELECT {_BAN_COLUMNS} FROM bans
      WHERE lifted_at IS NULL AND (expires_at IS NULL OR expires_at > :now) AND (:after_id IS NULL OR id > :after_id)
+       AND (:email_hash IS NULL OR email_hash = :email_hash)
+       AND (:comment_id IS NULL OR comment_id = :comment_id)
+       AND (:address_hashes IS NULL OR address_hash IN (SELECT value FROM json_each(:address_hashes)))
      ORDER BY id
      LIMIT :limit
     """
 
-    async def active(self, *, now: datetime, after_id: int | None, limit: int) -> list[Ban]:
-        params = {"now": stamp(now), "after_id": after_id, "limit": limit}
+    async def active(
+        self, *, now: datetime, after_id: int | None, limit: int, only: BanFilter | None = None
+    ) -> list[Ban]:
+        only = only or BanFilter()
+        hashes = None if only.address_hashes is None else msgspec.json.encode(list(only.address_hashes)).decode()
+        params = {
+            "now": stamp(now),
+            "after_id": after_id,
+            "limit": limit,
+            "email_hash": only.email_hash,
+            "comment_id": only.comment_id,
+            "address_hashes": hashes,
+        }
         return [record(Ban, row) for row in await self._conn.execute_fetchall(self._ACTIVE, params)]
+
+    _FORGET_EMAIL = "UPDATE bans SET email = NULL WHERE email_hash = :email_hash"
+
+    async def forget_email(self, email_hash: str) -> None:
+        await self._conn.execute(self._FORGET_EMAIL, {"email_hash": email_hash})
 
     _LIFT = "UPDATE bans SET lifted_at = :at WHERE id = :id AND lifted_at IS NULL RETURNING id"
 
