@@ -17,13 +17,18 @@ from parley.cli import main
 from parley.settings import Settings
 
 TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
-ONE_LINE_ERROR = re.compile(r"parley: error: [^\n]+\n")
+# The error is one line; before it, a command that got as far as choosing its database says which one it is.
+ONE_LINE_ERROR = re.compile(r"(parley: database [^\n]+\n)?parley: error: [^\n]+\n")
 STATS = "/api/v1/admin/queue/stats"
 
 
 @pytest.fixture
-def database(tmp_path: Path) -> str:
-    return str(tmp_path / "cli.db")
+def database(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    """A database made the way an operator makes one: `parley migrate` (or a first `parley serve`)."""
+    path = str(tmp_path / "cli.db")
+    assert main(["migrate", "--database", path]) == 0
+    capsys.readouterr()
+    return path
 
 
 def create(capsys: pytest.CaptureFixture[str], database: str, name: str, role: str = "moderator") -> str:
@@ -48,7 +53,7 @@ def test_create_prints_the_token_alone_on_the_last_line_and_keeps_only_its_hash(
     assert lines[0].startswith("created admin token 'ada'")
     secret = lines[-1]
     assert TOKEN.fullmatch(secret)
-    assert captured.err == ""
+    assert captured.err == f"parley: database {database}\n"
     with sqlite3.connect(database) as conn:
         assert secret not in "\n".join(conn.iterdump())
     with TestClient(create_app(Settings(database=database, access_log=False))) as client:
@@ -174,3 +179,37 @@ def test_the_installed_command_creates_lists_and_revokes(database: str) -> None:
     assert refused.returncode != 0
     assert refused.stdout == ""
     assert ONE_LINE_ERROR.fullmatch(refused.stderr), refused.stderr
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["token", "create", "--role", "admin", "--name", "x"],
+        ["token", "list"],
+        ["token", "revoke", "x"],
+        ["purge", "--email", "a@example.org"],
+    ],
+)
+def test_a_command_on_a_database_that_does_not_exist_refuses_instead_of_making_one(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, argv: list[str]
+) -> None:
+    missing = tmp_path / "elsewhere.db"
+    assert main([*argv, "--database", str(missing)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith(f"parley: error: no database at {missing}")
+    assert not missing.exists()
+
+
+def test_a_backup_of_a_database_that_does_not_exist_refuses(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    missing = tmp_path / "elsewhere.db"
+    assert main(["backup", str(tmp_path / "copy.db"), "--database", str(missing)]) == 1
+    assert not missing.exists()
+    assert not (tmp_path / "copy.db").exists()
+
+
+def test_migrate_makes_a_database_and_says_where(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "new.db"
+    assert main(["migrate", "--database", str(path)]) == 0
+    assert capsys.readouterr().err == f"parley: database {path}\n"
+    assert path.exists()

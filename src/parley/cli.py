@@ -41,8 +41,24 @@ database_option = click.option(
 )
 
 
+class NoDatabase(Exception):
+    """A command that works on an existing database was pointed at a file that is not there."""
+
+
 def settings_from(**overrides: Any) -> Settings:
     return Settings.from_env(os.environ, **overrides)
+
+
+def using(settings: Settings, *, create: bool = False) -> Settings:
+    """Say on stderr which database a command opens; refuse a missing one unless the command makes it."""
+    where = os.path.abspath(settings.database)
+    if not create and not os.path.exists(where):
+        raise NoDatabase(
+            f"no database at {where}: run this where the service runs, pass --database or PARLEY_DATABASE, "
+            "or create one with `parley migrate` (or `parley serve`)"
+        )
+    click.echo(f"parley: database {where}", err=True)
+    return settings
 
 
 def run(settings: Settings, work: Callable[[SqliteStore], Awaitable[T]]) -> T:
@@ -80,7 +96,7 @@ def serve(host: str | None, port: int | None, workers: int | None, database: str
     """Start the service; a new database is migrated and loaded with the seed articles first."""
     from parley.server import ParleyConfig, ServerLimits, serve
 
-    settings = settings_from(host=host, port=port, workers=workers, database=database)
+    settings = using(settings_from(host=host, port=port, workers=workers, database=database), create=True)
     run(settings, lambda store: seed_store(store, settings, only_if_empty=True))
     figures = tempfile.mkdtemp(prefix="parley-metrics-") if settings.processes > 1 else ""
     if figures:
@@ -133,7 +149,7 @@ def app_from_env() -> Litestar:
 @database_option
 def migrate_command(database: str | None) -> None:
     """Create the database or bring its schema up to date."""
-    settings = settings_from(database=database)
+    settings = using(settings_from(database=database), create=True)
     version = migrate(settings.database)
     click.echo(f"{settings.database}: schema version {version}")
 
@@ -142,7 +158,7 @@ def migrate_command(database: str | None) -> None:
 @database_option
 def seed(database: str | None) -> None:
     """Load the seed articles that are not there yet; running it twice changes nothing."""
-    settings = settings_from(database=database)
+    settings = using(settings_from(database=database), create=True)
     added = run(settings, lambda store: seed_store(store, settings, only_if_empty=False))
     click.echo(f"{settings.database}: {added} seed article(s) added")
 
@@ -152,7 +168,7 @@ def seed(database: str | None) -> None:
 @database_option
 def backup_command(path: str, database: str | None) -> None:
     """Copy the database to PATH while the service runs (SQLite's online backup); PATH is replaced."""
-    settings = settings_from(database=database)
+    settings = using(settings_from(database=database))
     size = backup(settings.database, path)
     click.echo(f"{settings.database}: backed up to {path} ({size} bytes, integrity ok)")
 
@@ -162,7 +178,7 @@ def backup_command(path: str, database: str | None) -> None:
 @database_option
 def purge(email: str, database: str | None) -> None:
     """Anonymise every comment posted with this email; replies keep their place under tombstones."""
-    settings = settings_from(database=database)
+    settings = using(settings_from(database=database))
 
     async def work(store: SqliteStore) -> int:
         hasher = Hasher(await hashing_key(store, settings))
@@ -186,7 +202,7 @@ def token() -> None:
 @database_option
 def token_create(role: str, name: str, database: str | None) -> None:
     """Print a new token once, alone on the last line; only its hash is stored."""
-    settings = settings_from(database=database)
+    settings = using(settings_from(database=database))
     made, secret = run(settings, lambda store: TokenService(store, utcnow).create(name, Role(role)))
     click.echo(f"created {made.role.value} token {made.name!r}; it is shown once, keep it now:")
     click.echo(secret)
@@ -196,7 +212,7 @@ def token_create(role: str, name: str, database: str | None) -> None:
 @database_option
 def token_list(database: str | None) -> None:
     """Name, role, created and last-used times of every token; never the token itself."""
-    settings = settings_from(database=database)
+    settings = using(settings_from(database=database))
     tokens = run(settings, lambda store: TokenService(store, utcnow).all())
     click.echo(f"{'NAME':24} {'ROLE':9} {'CREATED':20} {'LAST USED':20} REVOKED")
     for item in tokens:
@@ -210,7 +226,7 @@ def token_list(database: str | None) -> None:
 @database_option
 def token_revoke(name: str, database: str | None) -> None:
     """End a token at once."""
-    settings = settings_from(database=database)
+    settings = using(settings_from(database=database))
     run(settings, lambda store: TokenService(store, utcnow).revoke(name))
     click.echo(f"revoked token {name!r}")
 
@@ -225,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as error:
         _fail(error.format_message())
         return 2
-    except (SettingsError, SeedError, DomainError, sqlite3.Error, OSError) as error:
+    except (SettingsError, SeedError, DomainError, NoDatabase, sqlite3.Error, OSError) as error:
         _fail(error.detail if isinstance(error, DomainError) else str(error))
         return 1
     return 0

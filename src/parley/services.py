@@ -6,8 +6,8 @@ from parley.domain.access import BanService, TokenService
 from parley.domain.articles import ArticleService
 from parley.domain.identity import Hasher
 from parley.domain.moderation import ModerationService
-from parley.domain.privacy import PrivacyService
 from parley.domain.ports import Store
+from parley.domain.privacy import PrivacyService
 from parley.domain.records import Clock
 from parley.domain.submission import SubmissionService
 from parley.domain.threads import ThreadService

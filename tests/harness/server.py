@@ -42,7 +42,9 @@ def parley(*args: str, database: Path) -> str:
 
 
 def admin_token(database: Path) -> str:
-    """A new admin token, as `parley token create` prints it: alone on the last line."""
+    """A new admin token, as `parley token create` prints it: alone on the last line (on a database that
+    `parley migrate` makes first, if there is none yet: token commands never make one)."""
+    parley("migrate", database=database)
     return parley("token", "create", "--role", "admin", "--name", "harness", database=database).strip().splitlines()[-1]
 
 

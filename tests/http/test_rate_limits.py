@@ -263,3 +263,20 @@ async def test_server_processes_share_each_addresss_write_budget_exactly_under_a
         )
     assert sorted(answer.status_code for answer in answers) == [201] * WRITES + [429] * (7 * WRITES)
     assert await stored(services, article.slug) == WRITES
+
+
+async def test_refusals_before_any_database_work_give_the_write_back(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    """A reader correcting a form is not locked out by their own typos; refusals the database decides still count."""
+    article = await make_article(services)
+    url = f"/api/v1/articles/{article.slug}/comments"
+    typos = [await client.post(url, json={"author_name": "Ann"}) for _ in range(WRITES + 2)]
+    assert {answer.status_code for answer in typos} == {422}
+    assert typos[-1].headers["ratelimit-remaining"] == str(WRITES)
+    wrong_type = await client.post(url, content=b"a=b", headers={"content-type": "application/x-www-form-urlencoded"})
+    assert wrong_type.status_code == 415
+    missing = await client.post("/api/v1/articles/no-such-article/comments", json=builders.comment())
+    assert missing.status_code == 404
+    answers = await burst(client, article.slug, WRITES)
+    assert [answer.status_code for answer in answers] == [201] * (WRITES - 1) + [429]

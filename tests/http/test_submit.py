@@ -379,3 +379,32 @@ async def test_the_honeypot_says_in_the_api_document_to_leave_it_empty(client: C
         said = json.dumps(described)
         assert "Leave empty" in said, name
         assert "hide its input from people" in said, name
+
+
+async def test_replying_to_your_own_waiting_comment_says_it_waits(client: Client, services: Services) -> None:
+    article = await make_article(services, moderation=ArticleModeration.PRE)
+    mine = (await post(client, article.slug)).json()
+    assert mine["status"] == "pending"
+    reply = builders.comment(parent_id=mine["comment"]["id"], body="And another thing.")
+    url = f"/api/v1/articles/{article.slug}/comments"
+    own = await client.post(url, json=reply, headers={"X-Author-Token": mine["author_token"]})
+    assert own.status_code == 409
+    assert own.json()["code"] == "parent_awaiting_moderation"
+    stranger = await client.post(url, json=reply)
+    assert (stranger.status_code, stranger.json()["code"]) == (404, "not_found")
+    assert (await services.threads.counts([article.slug]))[article.slug] == 0
+
+
+async def test_a_comment_read_with_its_edit_token_shows_its_author_while_it_waits(
+    client: Client, services: Services
+) -> None:
+    article = await make_article(services, moderation=ArticleModeration.PRE)
+    mine = (await post(client, article.slug)).json()
+    url = f"/api/v1/comments/{mine['comment']['id']}"
+    assert (await client.get(url)).status_code == 404
+    assert (await client.get(url, headers={"X-Edit-Token": "not-its-token"})).status_code == 404
+    own = await client.get(url, headers={"X-Edit-Token": mine["edit_token"]})
+    assert own.status_code == 200
+    assert (own.json()["id"], own.json()["status"]) == (mine["comment"]["id"], "pending")
+    assert own.headers["cache-control"] == "private, no-store"
+    assert "X-Edit-Token" in own.headers["vary"]

@@ -208,9 +208,7 @@ def test_migration_5_finds_the_comment_each_older_ban_of_an_author_was_made_from
         if number <= 4:
             conn.executescript(script)
     for ban_id in (1, 2, 12):
-        conn.execute(
-            "INSERT INTO bans (id, address_hash, created_by, created_at) VALUES (?, 'h', 'm', 't')", (ban_id,)
-        )
+        conn.execute("INSERT INTO bans (id, address_hash, created_by, created_at) VALUES (?, 'h', 'm', 't')", (ban_id,))
     for comment_id, reason in ((None, "ban 1: spam"), (30, "ban 2 of the author of comment 30"), (40, "ban 12")):
         conn.execute(
             "INSERT INTO audit_events (comment_id, actor, action, reason, created_at) VALUES (?, 'm', 'ban', ?, 't')",

@@ -62,6 +62,15 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class ParentWaiting(DomainError):
+    """A reply to the author's own comment that still waits for a moderator: there is nothing to reply under yet."""
+
+    code = "parent_awaiting_moderation"
+
+    def __init__(self, comment_id: int) -> None:
+        super().__init__(f"your comment {comment_id} waits for a moderator; reply to it once it is approved")
+
+
 class IdempotencyMismatch(DomainError):
     code = "idempotency_mismatch"
 

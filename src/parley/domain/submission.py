@@ -20,6 +20,7 @@ from parley.domain.errors import (
     IdempotencyMismatch,
     InvalidInput,
     NotFound,
+    ParentWaiting,
     RateLimited,
 )
 from parley.domain.identity import Client, Hasher, new_token, same_token, token_hash
@@ -261,7 +262,7 @@ class SubmissionService:
             attempt.author,
             attempt.now,
         )
-        parent_id, parent_path, depth = await self._reply_position(tx, article, policy, draft.parent_id)
+        parent_id, parent_path, depth = await self._reply_position(tx, article, policy, draft.parent_id, author)
         body_hash = hashlib.sha256(draft.body.encode("utf-8", "surrogatepass")).hexdigest()
         if await tx.comments.is_duplicate(article.id, author.key, body_hash):
             raise Duplicate("you already posted this comment on this article")
@@ -308,14 +309,19 @@ class SubmissionService:
         )
 
     async def _reply_position(
-        self, tx: ReadTx, article: Article, policy: Policy, parent_id: int | None
+        self, tx: ReadTx, article: Article, policy: Policy, parent_id: int | None, author: Author
     ) -> tuple[int | None, str | None, int]:
         """A reply's parent must be a visible comment of the same article; too deep attaches higher up, and only
-        to a comment readers can see."""
+        to a comment readers can see. Its own author, replying to it while it waits, is told so."""
         if parent_id is None:
             return None, None, 0
         parent = await tx.comments.get(parent_id)
-        if parent is None or parent.article_id != article.id or not parent.visible:
+        if parent is None or parent.article_id != article.id:
+            raise NotFound("comment", str(parent_id))
+        if not parent.visible:
+            own = author.known and parent.author_token_hash == author.token_hash
+            if own and parent.as_told is Status.PENDING:
+                raise ParentWaiting(parent.id)
             raise NotFound("comment", str(parent_id))
         target = tree.reply_target(parent.id, parent.path, parent.depth, policy.max_depth)
         if target != parent.id:

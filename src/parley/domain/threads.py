@@ -9,7 +9,7 @@ import msgspec
 from parley.domain import paging, tree
 from parley.domain.changes import is_visible
 from parley.domain.errors import InvalidInput, NotFound
-from parley.domain.identity import Client, Hasher, token_hash
+from parley.domain.identity import Client, Hasher, same_token, token_hash
 from parley.domain.paging import Sort
 from parley.domain.policy import in_force
 from parley.domain.ports import ReadTx, Store
@@ -142,11 +142,15 @@ class ThreadService:
         next_cursor = paging.encode(kind, 0, rows[-1].id) if more else None
         return RepliesView(comment=comment_id, items=tree.build(rows, below=comment_id), next_cursor=next_cursor)
 
-    async def one(self, comment_id: int) -> tree.Node:
-        """A single visible comment, without its replies."""
+    async def one(self, comment_id: int, *, edit_token: str | None = None) -> tree.Node:
+        """A single visible comment, without its replies; with its edit token, the author's own comment as they
+        see it in the thread, waiting or not."""
         async with self._store.reading() as tx:
             comment = await tx.comments.get(comment_id)
-            if comment is None or not comment.visible or not await self._published(tx, comment):
+            if comment is None or not await self._published(tx, comment):
+                raise NotFound("comment", str(comment_id))
+            own = bool(edit_token) and same_token(edit_token or "", comment.edit_token_hash)
+            if not comment.visible and not (own and comment.status in (Status.PENDING, Status.SPAM)):
                 raise NotFound("comment", str(comment_id))
         return tree.author_view(comment)
 

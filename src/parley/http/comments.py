@@ -120,9 +120,14 @@ class CommentController(Controller):
     opt = READS
 
     @get(responses=problems(404, 422, 429))
-    async def get_comment(self, comment_id: IdPath, threads: NamedDependency[ThreadService]) -> CommentNode:
-        """One visible comment (its replies are in the thread)."""
-        return CommentNode.of(await threads.one(comment_id))
+    async def get_comment(
+        self, comment_id: IdPath, threads: NamedDependency[ThreadService], edit_token: EditToken = None
+    ) -> Response[CommentNode]:
+        """One visible comment (its replies are in the thread). With the comment's own `X-Edit-Token`, its author
+        sees it while it waits for a moderator too, as the thread shows it to them."""
+        node = CommentNode.of(await threads.one(comment_id, edit_token=edit_token))
+        private = {"Cache-Control": "private, no-store"} if edit_token else {}
+        return Response(node, headers={"Vary": "X-Edit-Token", **private})
 
     @get("/replies", responses=problems(404, 422, 429))
     async def more_replies(

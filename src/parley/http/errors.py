@@ -32,6 +32,7 @@ STATUS: dict[type[errors.DomainError], int] = {
     errors.Forbidden: 403,
     errors.Duplicate: 409,
     errors.Conflict: 409,
+    errors.ParentWaiting: 409,
     errors.AlreadyExists: 409,
     errors.RateLimited: 429,
 }
@@ -109,7 +110,7 @@ def from_http(exc: HTTPException) -> ProblemDetailsException:
     if isinstance(exc, ValidationException):
         fields = _field_errors(exc)
         detail = "; ".join(f"{item['field']}: {item['message']}" for item in fields)
-        return _problem(422, detail, code="invalid_input", field_errors=fields)
+        return _problem(422, detail, code="invalid_input", field_errors=fields, headers=exc.headers)
     status = exc.status_code
     if status >= 500:
         log.error("framework error %d", status, exc_info=exc)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
@@ -14,7 +15,7 @@ from typing import Any, Protocol
 import msgspec
 from litestar import Litestar, Request
 from litestar.enums import ScopeType
-from litestar.exceptions import TooManyRequestsException
+from litestar.exceptions import HTTPException, TooManyRequestsException, ValidationException
 from litestar.stores.file import FileStore
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -113,6 +114,16 @@ class Budget:
             await self._tally.set(key, msgspec.msgpack.encode(window), expires_in=window.reset - now)
         return Drawn(True, self.per_minute, self.per_minute - window.used, window.reset - now)
 
+    async def refund(self, key: str) -> None:
+        """Give one request back to `key`'s window, if it is still open."""
+        async with self._turn:
+            now = int(self._clock())
+            kept = await self._tally.get(key)
+            window = _window(kept, now)
+            if kept is not None and window.used > 0:
+                refunded = Window(window.used - 1, window.reset)
+                await self._tally.set(key, msgspec.msgpack.encode(refunded), expires_in=window.reset - now)
+
 
 def _window(kept: bytes | None, now: int) -> Window:
     """The window open at `now`: the kept one while it lasts, else a fresh one (an unreadable file is none)."""
@@ -170,32 +181,60 @@ class _Limited:
         handler = scope.get("route_handler")
         named = handler.opt.get(BUDGET) if scope["type"] == ScopeType.HTTP and handler is not None else None
         budget = self._budgets.get(named) if isinstance(named, str) else None
-        if budget is not None:
-            send = await self._draw(budget, scope, send)
-        await self._app(scope, receive, send)
+        charge = None if budget is None else await self._draw(budget, scope)
+        if charge is None:
+            await self._app(scope, receive, send)
+            return
+        try:
+            await self._app(scope, receive, charge.telling(send))
+        except HTTPException as refused:  # refused by a middleware below, before the handler ran
+            # A validation failure is answered 422 (errors.from_http), whatever status Litestar gives it.
+            status = 422 if isinstance(refused, ValidationException) else refused.status_code
+            refused.headers = {**(refused.headers or {}), **(await charge.settle(status)).headers()}
+            raise
 
-    async def _draw(self, budget: Budget, scope: Scope, send: Send) -> Send:
+    async def _draw(self, budget: Budget, scope: Scope) -> Charge | None:
         request: Request[Any, Any, Any] = Request(scope)
         # A moderator's work is not a flood. A token that does not authenticate is no token: it pays like anyone.
         if await moderator(request) is not None:
-            return send
+            return None
         # Counted by the keyed hash parley keeps of networks: no address is written in the clear.
         network = parts_of(request).services.hasher.address(resolve(request, self._proxies).network)
         drawn = await budget.draw(network)
         if not drawn.allowed:
             raise TooManyRequestsException(headers=drawn.headers())
-        return _telling(send, drawn)
+        return Charge(budget, network, drawn)
 
 
-def _telling(send: Send, drawn: Drawn) -> Send:
-    fields = [(name.encode(), value.encode()) for name, value in drawn.headers().items()]
+REFUNDED = frozenset({413, 415, 422})
+"""Refusals made before any database work: a form that fails validation costs its reader none of the budget,
+so a person correcting a comment is never locked out by their own typos (the server's work was a parse)."""
 
-    async def sending(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            message["headers"] = [*message.get("headers", ()), *fields]
-        await send(message)
 
-    return sending
+@dataclass
+class Charge:
+    """One request's draw on a budget, given back if the request is refused before any database work."""
+
+    budget: Budget
+    key: str
+    drawn: Drawn
+
+    async def settle(self, status: int) -> Drawn:
+        """What the answer with this status tells the client, after giving the draw back if it is refunded."""
+        if status not in REFUNDED:
+            return self.drawn
+        await self.budget.refund(self.key)
+        return dataclasses.replace(self.drawn, remaining=min(self.drawn.limit, self.drawn.remaining + 1))
+
+    def telling(self, send: Send) -> Send:
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                told = await self.settle(message["status"])
+                fields = [(name.encode(), value.encode()) for name, value in told.headers().items()]
+                message["headers"] = [*message.get("headers", ()), *fields]
+            await send(message)
+
+        return sending
 
 
 def _sweeping(store: FileStore | None) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:

@@ -109,7 +109,8 @@ def renamed(refused: ValidationException, handler: BaseRouteHandler, query_strin
     """Litestar's refusal of a request's parameters, renamed as described above (body refusals stay as they are)."""
     # A missing parameter comes with no list at all: one unnamed refusal.
     extra = refused.extra if isinstance(refused.extra, list) else [{"message": refused.detail}]
-    return ValidationException(detail=refused.detail, extra=_renamed(extra, declared(handler), query_string))
+    renamed_extra = _renamed(extra, declared(handler), query_string)
+    return ValidationException(detail=refused.detail, extra=renamed_extra, headers=refused.headers)
 
 
 def _renamed(extra: list[Any], declared: dict[str, Parameter], query_string: bytes) -> list[Any]:
