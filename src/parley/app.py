@@ -124,6 +124,7 @@ def _middleware(settings: Settings, limiting: Middleware) -> list[Middleware]:
     """Outermost first: known query parameters, rate limits, cross-site writes, JSON bodies, remembered answers."""
     return [
         query.known_parameters(),
+        docs.unknown_pages_as_problems,
         limiting,
         browsers.same_site_writes(settings.cors_origins),
         bodies.json_bodies,
