@@ -124,6 +124,8 @@ def before_call(context: schemathesis.HookContext, case: schemathesis.Case, kwar
         headers["Idempotency-Key"] = hashlib.sha256(named).hexdigest()
     if case.path == "/api/v1/admin/bans" and isinstance(case.body, dict):
         _valid_ban(case.body)
+    if case.path == "/api/v1/admin/bans" and isinstance(case.query, dict) and "address" in case.query:
+        _valid_ban(case.query)  # the filter takes what a ban takes
     window = case.body.get("edit_window_seconds") if isinstance(case.body, dict) else None
     if case.path == "/api/v1/admin/policy" and isinstance(window, int) and isinstance(case.body, dict):
         # The seeded comments stay editable for the whole run: a window shorter than the run would end them.

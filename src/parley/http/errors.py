@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from http import HTTPStatus
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 import msgspec
 from litestar import Request, Response
@@ -45,6 +45,24 @@ class FieldError(msgspec.Struct, frozen=True):
 
 class Problem(msgspec.Struct, frozen=True, omit_defaults=True):
     """RFC 9457 problem details, as every error response carries them."""
+
+    schema_extra: ClassVar[dict[str, Any]] = {
+        "examples": [
+            {
+                "status": 422,
+                "title": "Unprocessable Entity",
+                "detail": "author_email: must be a valid e-mail address (or empty), at most 254 characters long",
+                "code": "invalid_input",
+                "type": "about:blank",
+                "errors": [
+                    {
+                        "field": "author_email",
+                        "message": "must be a valid e-mail address (or empty), at most 254 characters long",
+                    }
+                ],
+            }
+        ]
+    }
 
     status: int
     title: str

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typing
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -69,6 +70,29 @@ def _extras(types: Iterable[Any]) -> dict[str, dict[str, Any]]:
     return extras
 
 
+EXAMPLES = Path(__file__).with_name("examples.json")
+"""Each operation's example request and answer, recorded from the real app by scripts/openapi_examples.py."""
+
+
+def load_examples() -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = msgspec.json.decode(EXAMPLES.read_bytes())
+    return found
+
+
+def _exemplified(operation: dict[str, Any], example: dict[str, Any]) -> None:
+    """An operation's JSON request body and its success answer, each with its recorded example."""
+    if "request" in example:
+        body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+        if body is not None:
+            body["example"] = example["request"]
+    if "response" in example:
+        for status, answer in sorted(operation.get("responses", {}).items()):
+            content = answer.get("content", {}).get("application/json") if status.startswith("2") else None
+            if content is not None:
+                content["example"] = example["response"]
+                break
+
+
 def _items_counted(schema: dict[str, Any]) -> None:
     """Litestar writes a list parameter's length limits as `minLength`/`maxLength`, which JSON Schema reads only
     on strings; on an array they are `minItems`/`maxItems`."""
@@ -89,10 +113,14 @@ class _ExactDocument(OpenAPI):
         for name, extra in _extras(self.wire).items():
             components[name] = {**components[name], **extra}
         document.setdefault("components", {}).setdefault("schemas", {}).update(components)
-        for item in document.get("paths", {}).values():
-            for operation in item.values():
-                for parameter in operation.get("parameters", []) if isinstance(operation, dict) else ():
+        examples = load_examples()
+        for path, item in document.get("paths", {}).items():
+            for method, operation in item.items():
+                if not isinstance(operation, dict):
+                    continue
+                for parameter in operation.get("parameters", []):
                     _items_counted(parameter.get("schema", {}))
+                _exemplified(operation, examples.get(f"{method.upper()} {path}", {}))
         return document
 
 

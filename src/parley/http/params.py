@@ -6,6 +6,7 @@ from typing import Annotated
 
 from litestar.params import HeaderParameter, PathParameter, QueryParameter
 
+from parley.domain import shapes
 from parley.domain.moderation import QueueState
 from parley.domain.paging import MAX_ID, Sort
 from parley.domain.threads import DEFAULT_BUDGET
@@ -35,6 +36,7 @@ BanAddress = Annotated[
     QueryParameter(
         name="address",
         max_length=64,
+        pattern=shapes.ADDRESS,
         description="bans that stop this address (its network's, and wider ones it lies in); with a prefix "
         "(192.0.2.0/24), bans on exactly that network",
     ),
