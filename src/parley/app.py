@@ -8,7 +8,6 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
 from litestar import Litestar
-from litestar.config.cors import CORSConfig
 from litestar.exceptions import ValidationException
 from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
@@ -82,7 +81,6 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Litestar:
         plugins=[errors.plugin()],
         exception_handlers={ValidationException: errors.refused_parameters},
         middleware=_middleware(settings, budgets.middleware(observer.proxies)),
-        cors_config=_cors(settings),
         before_send=[browsers.security_headers],
         request_max_body_size=settings.max_body_bytes,
         openapi_config=_openapi(),
@@ -123,6 +121,7 @@ def _opening(settings: Settings, clock: Clock, observer: Observer) -> Lifespan:
 def _middleware(settings: Settings, limiting: Middleware) -> list[Middleware]:
     """Outermost first: known query parameters, rate limits, cross-site writes, JSON bodies, remembered answers."""
     return [
+        browsers.cross_origin(settings.cors_origins),
         query.known_parameters(),
         docs.unknown_pages_as_problems,
         limiting,
@@ -130,10 +129,6 @@ def _middleware(settings: Settings, limiting: Middleware) -> list[Middleware]:
         bodies.json_bodies,
         fastpath.serving_cached(lambda scope, name: parts_in(scope).remembered(name)),
     ]
-
-
-def _cors(settings: Settings) -> CORSConfig | None:
-    return browsers.cors(settings.cors_origins)
 
 
 def _openapi() -> OpenAPIConfig:

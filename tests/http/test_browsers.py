@@ -190,3 +190,32 @@ async def test_an_unknown_docs_path_is_a_problem_document(client: Client) -> Non
         assert answer.status_code == 404, path
         assert answer.headers["content-type"] == "application/problem+json", path
         assert answer.json()["code"] == "not_found", path
+
+
+async def test_vary_names_the_origin_beside_what_the_answer_already_varies_by(
+    client: Client, services: Services
+) -> None:
+    article = await make_article(services)
+    receipt = (await post(client, article.slug)).json()
+    token = {"X-Edit-Token": receipt["edit_token"]}
+    thread = f"/api/v1/articles/{article.slug}/comments"
+    for headers in ({"Origin": OURS} | token, {"Origin": EVIL} | token, token):
+        for url in (thread, f"/api/v1/comments/{receipt['comment']['id']}"):
+            answer = await client.get(url, headers=headers)
+            named = {part.strip().lower() for value in answer.headers.get_list("vary") for part in value.split(",")}
+            assert {"origin", "x-edit-token"} <= named, (url, headers, answer.headers.get_list("vary"))
+            assert len(answer.headers.get_list("vary")) == 1
+
+
+async def test_a_refused_preflight_is_a_problem_document(client: Client) -> None:
+    asks = [
+        {"Origin": EVIL, "Access-Control-Request-Method": "POST"},
+        {"Origin": OURS, "Access-Control-Request-Method": "TRACE"},
+        {"Origin": OURS, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "x-secret"},
+    ]
+    for headers in asks:
+        answer = await client.options("/api/v1/articles/any/comments", headers=headers)
+        assert answer.status_code == 403, headers
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert answer.json()["code"] == "cross_origin_refused"
+        assert "access-control-allow-origin" not in answer.headers

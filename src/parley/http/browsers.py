@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from litestar.config.cors import CORSConfig
+import msgspec
 from litestar.datastructures import Headers
 from litestar.enums import ScopeType
 from litestar.exceptions import PermissionDeniedException
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import (
+    ASGIApp,
+    HTTPResponseBodyEvent,
+    HTTPResponseStartEvent,
+    Message,
+    Receive,
+    Scope,
+    Send,
+)
 
 from parley.http import docs
 
@@ -24,20 +32,110 @@ EVERY_RESPONSE = {
 DATA_POLICY = "default-src 'none'; frame-ancestors 'none'"
 
 
-def cors(origins: Iterable[str]) -> CORSConfig | None:
-    """CORS for the configured origins only, without credentials: the API uses no cookies, and the headers
-    a frontend needs (edit token, author key, idempotency key, a moderator's bearer token) are named one by one."""
-    allowed = list(origins)
-    if not allowed:
-        return None
-    return CORSConfig(
-        allow_origins=allowed,
-        allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE", "OPTIONS"],
-        allow_headers=["Content-Type", "Idempotency-Key", "X-Edit-Token", "X-Author-Token", "Authorization"],
-        expose_headers=_RATE_LIMIT_HEADERS,
-        allow_credentials=False,
-        max_age=600,
+_METHODS = ("GET", "POST", "PATCH", "PUT", "DELETE", "OPTIONS")
+# The headers a frontend sends, one by one (no credentials: the API uses no cookies).
+_HEADERS = ("Content-Type", "Idempotency-Key", "X-Edit-Token", "X-Author-Token", "Authorization")
+_PREFLIGHT_SECONDS = 600
+
+
+def cross_origin(origins: Iterable[str]) -> Callable[[ASGIApp], ASGIApp]:
+    """CORS for the allowed origins: their pages may call the API, writes included; every answer says it varies
+    by `Origin` beside whatever else it varies by; a preflight the list refuses is a 403 problem document."""
+    allowed = frozenset(origin.lower() for origin in origins)
+
+    def middleware(app: ASGIApp) -> ASGIApp:
+        if not allowed:
+            return app
+
+        async def crossing(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] != ScopeType.HTTP:
+                await app(scope, receive, send)
+                return
+            headers = Headers.from_scope(scope)
+            origin = headers.get("origin")
+            if scope["method"] == "OPTIONS" and origin and "access-control-request-method" in headers:
+                await _preflight(origin, origin.lower() in allowed, headers, send)
+                return
+            shared = origin is not None and origin.lower() in allowed
+            await app(scope, receive, _telling_origin(send, origin if shared else None))
+
+        return crossing
+
+    return middleware
+
+
+def _telling_origin(send: Send, origin: str | None) -> Send:
+    extra = (
+        []
+        if origin is None
+        else [
+            (b"access-control-allow-origin", origin.encode("latin-1")),
+            (b"access-control-expose-headers", ", ".join(_RATE_LIMIT_HEADERS).encode()),
+        ]
     )
+
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message["headers"] = [*vary(message.get("headers") or (), "Origin"), *extra]
+        await send(message)
+
+    return sending
+
+
+async def _preflight(origin: str, origin_allowed: bool, headers: Headers, send: Send) -> None:
+    method = headers.get("access-control-request-method", "").upper()
+    asked = {name.strip().lower() for name in headers.get("access-control-request-headers", "").split(",")}
+    known = {name.lower() for name in _HEADERS} | {""}
+    refused = [
+        what
+        for what, bad in (
+            ("origin", not origin_allowed),
+            ("method", method not in _METHODS),
+            ("headers", not asked <= known),
+        )
+        if bad
+    ]
+    if refused:
+        detail = f"a page from this origin may not make this request (refused: {', '.join(refused)})"
+        body = msgspec.json.encode(
+            {
+                "status": 403,
+                "title": "Forbidden",
+                "detail": detail,
+                "code": "cross_origin_refused",
+                "type": "about:blank",
+            }
+        )
+        await _answer(send, 403, [(b"content-type", b"application/problem+json")], body)
+        return
+    answer = [
+        (b"access-control-allow-origin", origin.encode("latin-1")),
+        (b"access-control-allow-methods", ", ".join(_METHODS).encode()),
+        (b"access-control-allow-headers", ", ".join(_HEADERS).encode()),
+        (b"access-control-max-age", str(_PREFLIGHT_SECONDS).encode()),
+    ]
+    await _answer(send, 204, answer, b"")
+
+
+async def _answer(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+    sized = vary([*headers, (b"content-length", b"%d" % len(body))], "Origin")
+    start: HTTPResponseStartEvent = {"type": "http.response.start", "status": status, "headers": sized}
+    end: HTTPResponseBodyEvent = {"type": "http.response.body", "body": body, "more_body": False}
+    await send(start)
+    await send(end)
+
+
+def vary(headers: Iterable[tuple[bytes, bytes]], *names: str) -> list[tuple[bytes, bytes]]:
+    """The headers with `names` merged into one `Vary`, keeping what it already named (never replaced)."""
+    kept, named = [], []
+    for name, value in headers:
+        if name.lower() == b"vary":
+            named += [part.strip() for part in value.decode("latin-1").split(",") if part.strip()]
+        else:
+            kept.append((name, value))
+    seen = {part.lower() for part in named}
+    named += [name for name in names if name.lower() not in seen]
+    return [*kept, (b"vary", ", ".join(named).encode("latin-1"))]
 
 
 def same_site_writes(origins: Iterable[str]) -> Callable[[ASGIApp], ASGIApp]:
