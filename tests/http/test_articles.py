@@ -27,6 +27,8 @@ async def test_the_seeded_newsroom_article_reads_four_minutes_and_has_no_comment
     assert len(article["more_from_author"]) == 3
     assert all(a["author"]["slug"] == article["author"]["slug"] for a in article["more_from_author"])
     assert SEED not in [a["slug"] for a in article["related"] + article["more_from_author"]]
+    # "You May Also Like" prefers other authors and never repeats "More From Author" on the same page.
+    assert all(a["author"]["slug"] != article["author"]["slug"] for a in article["related"])
     thread = (await client.get(f"/api/v1/articles/{SEED}/comments")).json()
     assert thread == {"article": SEED, "count": 0, "items": [], "next_cursor": None}
 
@@ -100,3 +102,19 @@ async def test_comments_of_an_article_moved_to_a_later_date_are_hidden_everywher
     assert (await client.post(f"/api/v1/comments/{comment}/flags", json={"reason": "spam"})).status_code == 404
     assert (await client.get(f"/api/v1/comments/{comment}/replies")).status_code == 404
     assert (await client.get("/api/v1/counts", params={"slug": article.slug})).json() == {"counts": {article.slug: 0}}
+
+
+async def test_related_articles_prefer_other_authors_and_never_repeat_more_from_the_author(
+    client: Client, services: Services
+) -> None:
+    ed = Author("ed", "Ed")
+    main = await make_article(services, slug="main", author=ed, tags=("war", "trade"))
+    same = [await make_article(services, slug=f"ed-{n}", author=ed, tags=("war",)) for n in range(4)]
+    other = await make_article(services, slug="other", author=Author("flo", "Flo"), tags=("trade",))
+    shown = (await client.get(f"/api/v1/articles/{main.slug}")).json()
+    more = [a["slug"] for a in shown["more_from_author"]]
+    related = [a["slug"] for a in shown["related"]]
+    assert more == [a.slug for a in reversed(same)][:3]
+    assert related[0] == other.slug
+    assert not set(related) & set(more)
+    assert related == [other.slug, same[0].slug]  # the only same-author article not already shown

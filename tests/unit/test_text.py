@@ -113,3 +113,24 @@ def test_words_match_only_on_word_boundaries(written: str) -> None:
 def test_phrases_match_as_consecutive_words() -> None:
     assert text.matches("you should Buy  Now, really", ["buy now"]) == ["buy now"]
     assert text.matches("buy it now", ["buy now"]) == []
+
+
+def test_an_image_is_a_link_to_it_named_by_its_alt_text_with_no_stray_mark() -> None:
+    shown = text.render_comment("See ![the chart](https://example.org/chart.png) here.")
+    assert shown == (
+        '<p>See <a href="https://example.org/chart.png" rel="nofollow ugc noopener">the chart</a> here.</p>\n'
+    )
+    assert text.shown(shown).links == ("https://example.org/chart.png",)
+    assert "<img" not in text.render_article("![x](https://example.org/x.png)")
+
+
+def test_an_image_without_alt_text_is_named_by_its_address() -> None:
+    assert ">https://example.org/x.png</a>" in text.render_comment("![](https://example.org/x.png)")
+
+
+@pytest.mark.parametrize("level", range(1, 7))
+def test_every_heading_level_renders_inside_an_element(level: int) -> None:
+    source = "#" * level + " Heading\n\nBody."
+    article = text.render_article(source)
+    assert article.startswith(f"<h{max(level, 2)}>Heading</h{max(level, 2)}>")
+    assert text.render_comment(source).startswith("<p><strong>Heading</strong></p>")

@@ -72,8 +72,11 @@ class ArticleService:
             if article is None:
                 raise NotFound("article", slug)
             policy = await in_force(tx)
-            related = await tx.articles.related(article, limit=RELATED, now=now)
             more = await tx.articles.by_same_author(article, limit=RELATED, now=now)
+            # "You May Also Like" never repeats "More From Author" on the same page, and prefers other authors.
+            shown = {item.id for item in more}
+            candidates = await tx.articles.related(article, limit=RELATED + len(shown), now=now)
+            related = [item for item in candidates if item.id not in shown][:RELATED]
         return ArticleView(
             article=article,
             moderation=policy.moderation_for(article),

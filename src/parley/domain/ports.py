@@ -47,7 +47,8 @@ class ArticleReads(Protocol):
 
     async def by_id(self, article_id: int) -> Article: ...
     async def related(self, article: Article, *, limit: int, now: datetime) -> list[ArticleSummary]:
-        """Published articles sharing the most tags with this one, newest first among equals."""
+        """Published articles sharing a tag with this one: other authors' first, then those sharing the most
+        tags, newest first among equals."""
 
     async def by_same_author(self, article: Article, *, limit: int, now: datetime) -> list[ArticleSummary]: ...
     async def total(self) -> int: ...

@@ -6,32 +6,62 @@ import html
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from html.parser import HTMLParser
+from typing import Any
 
 import msgspec
 import nh3
 from linkify_it import LinkifyIt
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 WORDS_PER_MINUTE = 200
 
 _COMMENT_TAGS = {"a", "blockquote", "br", "code", "del", "em", "hr", "li", "ol", "p", "pre", "strong", "ul"}
-_ARTICLE_TAGS = _COMMENT_TAGS | {"h2", "h3", "h4"}
+_ARTICLE_TAGS = _COMMENT_TAGS | {"h2", "h3", "h4", "h5", "h6"}
 _ATTRIBUTES = {"a": {"href", "title"}}
 _SCHEMES = {"http", "https", "mailto"}
 LINK_REL = "nofollow ugc noopener"
 
 
 def _markdown() -> MarkdownIt:
-    # Raw HTML off: a '<script>' typed in a comment stays visible text. Images off: no tracking pixels.
-    # Bare addresses become links (`https://…`, `www.…`, `example.com`), so what counts toward `max_links` is
-    # exactly what readers can click; a bare e-mail address stays text.
+    # Raw HTML off: a '<script>' typed in a comment stays visible text. Images become links to the image (no
+    # tracking pixels, no stray "!"), named by their alt text. Bare addresses become links (`https://…`,
+    # `www.…`, `example.com`), so what counts toward `max_links` is exactly what readers can click; a bare
+    # e-mail address stays text.
     md = MarkdownIt("commonmark", {"html": False, "maxNesting": 20, "linkify": True})
     md.enable(["strikethrough", "linkify"])
     md.linkify = LinkifyIt(options={"fuzzy_email": False})
-    md.disable("image")
+    md.add_render_rule("image", _image_as_link)
+    md.add_render_rule("heading_open", _heading_open)
+    md.add_render_rule("heading_close", _heading_close)
     return md
+
+
+def _image_as_link(renderer: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    token = tokens[idx]
+    source = str(token.attrGet("src") or "")
+    words = renderer.renderInlineAsText(token.children or [], options, env) or source
+    return f'<a href="{html.escape(source)}">{html.escape(words)}</a>'
+
+
+def _heading_open(renderer: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    """A heading in a comment is emphasis in a paragraph (a comment has no sections); in an article, `#` is a
+    subheading like `##`, since the page's one top-level heading is the article's title."""
+    if env.get("comment"):
+        return "<p><strong>"
+    return f"<{_article_heading(tokens[idx].tag)}>"
+
+
+def _heading_close(renderer: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    if env.get("comment"):
+        return "</strong></p>\n"
+    return f"</{_article_heading(tokens[idx].tag)}>\n"
+
+
+def _article_heading(tag: str) -> str:
+    return "h2" if tag == "h1" else tag
 
 
 _MD = _markdown()
@@ -58,8 +88,15 @@ def _absolute_links(tag: str, attribute: str, value: str) -> str | None:
     return value
 
 
-def _render(source: str, tags: set[str], attribute_filter: Callable[[str, str, str], str | None] | None) -> str:
-    markup = _MD.render(source) if len(_OPENERS.findall(source)) <= MAX_OPENERS else _as_text(source)
+def _render(
+    source: str,
+    tags: set[str],
+    attribute_filter: Callable[[str, str, str], str | None] | None,
+    *,
+    comment: bool,
+) -> str:
+    plain = len(_OPENERS.findall(source)) > MAX_OPENERS
+    markup = _as_text(source) if plain else _MD.render(source, {"comment": comment})
     return nh3.clean(
         markup,
         tags=tags,
@@ -72,12 +109,12 @@ def _render(source: str, tags: set[str], attribute_filter: Callable[[str, str, s
 
 def render_comment(source: str) -> str:
     """Markdown as commenters write it, reduced to a small allow-list of tags and absolute links."""
-    return _render(source, _COMMENT_TAGS, _absolute_links)
+    return _render(source, _COMMENT_TAGS, _absolute_links, comment=True)
 
 
 def render_article(source: str) -> str:
     """An article body: the comment allow-list plus subheadings; editors may link within the site."""
-    return _render(source, _ARTICLE_TAGS, None)
+    return _render(source, _ARTICLE_TAGS, None, comment=False)
 
 
 def reading_minutes(source: str) -> int:
@@ -86,7 +123,7 @@ def reading_minutes(source: str) -> int:
 
 
 # Elements that start a new line of text: their neighbours' words never run together.
-_BLOCKS = frozenset({"blockquote", "br", "h2", "h3", "h4", "hr", "li", "ol", "p", "pre", "ul"})
+_BLOCKS = frozenset({"blockquote", "br", "h2", "h3", "h4", "h5", "h6", "hr", "li", "ol", "p", "pre", "ul"})
 
 
 class Shown(msgspec.Struct, frozen=True):

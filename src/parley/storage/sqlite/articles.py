@@ -92,12 +92,12 @@ class SqliteArticles:
       JOIN authors au ON au.id = a.author_id
      WHERE mine.article_id = :id AND a.published_at <= :now
      GROUP BY a.id
-     ORDER BY shared DESC, a.published_at DESC, a.id DESC
+     ORDER BY au.slug = :author, shared DESC, a.published_at DESC, a.id DESC
      LIMIT :limit
     """
 
     async def related(self, article: Article, *, limit: int, now: datetime) -> list[ArticleSummary]:
-        params = {"id": article.id, "now": stamp(now), "limit": limit}
+        params = {"id": article.id, "author": article.author.slug, "now": stamp(now), "limit": limit}
         return [_summary(row) for row in await self._conn.execute_fetchall(self._RELATED, params)]
 
     _SAME_AUTHOR = f"""
