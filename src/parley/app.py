@@ -28,6 +28,7 @@ from parley.http import (
     limits,
     ops,
     query,
+    site,
 )
 from parley.http.cache import fastpath
 from parley.http.deps import DEPENDENCIES, ParleyApp, ParleyRequest, Parts, app_of, parts_in
@@ -53,6 +54,7 @@ CONTROLLERS = (
     admin_site.BansController,
     ops.OpsController,
     ops.MetricsController,
+    site.SiteController,
 )
 WIRE = wire_types(CONTROLLERS)
 Lifespan = Callable[[Litestar], AbstractAsyncContextManager[None]]
@@ -75,7 +77,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Litestar:
     return ParleyApp(
         observer=observer,
         proxies=observer.proxies,
-        route_handlers=list(CONTROLLERS),
+        route_handlers=[*CONTROLLERS, *site.assets()],
         dependencies=DEPENDENCIES,
         lifespan=[_opening(settings, clock, observer), budgets.sweeper()],
         plugins=[errors.plugin()],

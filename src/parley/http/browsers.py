@@ -18,7 +18,7 @@ from litestar.types import (
     Send,
 )
 
-from parley.http import docs
+from parley.http import docs, site
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _RATE_LIMIT_HEADERS = ["RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "RateLimit-Policy", "Retry-After"]
@@ -164,12 +164,13 @@ def same_site_writes(origins: Iterable[str]) -> Callable[[ASGIApp], ASGIApp]:
 _EVERY = [(name.lower().encode(), value.encode()) for name, value in EVERY_RESPONSE.items()]
 _CSP = b"content-security-policy"
 _DATA_POLICY = DATA_POLICY.encode()
-_PAGE_POLICY = docs.PAGE_POLICY.encode()
+_DOCS_POLICY = docs.PAGE_POLICY.encode()
+_SITE_POLICY = site.PAGE_POLICY.encode()
 
 
 _CACHE = b"cache-control"
 _NO_STORE = b"no-store"
-_PRIVATE_PATHS = ("/api/v1/admin", "/metrics")
+_PRIVATE_PATHS = ("/api/v1/admin", "/admin", "/metrics")
 
 
 def _never_stored(scope: Scope) -> bool:
@@ -188,7 +189,7 @@ async def security_headers(message: Message, scope: Scope) -> None:
     for name, value in message.get("headers") or ():
         lowered = name.lower()
         if lowered == b"content-type" and value.startswith(b"text/html"):
-            policy = _PAGE_POLICY
+            policy = _DOCS_POLICY if scope["path"].startswith("/schema") else _SITE_POLICY
         if lowered not in _REPLACED and not (private and lowered == _CACHE):
             kept.append((name, value))
     kept += _EVERY
