@@ -1,21 +1,23 @@
-"""Shared fixtures: a fresh SQLite file per test, a clock the test moves, the real app over AsyncTestClient."""
+"""Shared fixtures: a fresh database per test on each engine, a clock the test moves, the real app over HTTP."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from litestar import Litestar
-from litestar.testing import AsyncTestClient
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from parley.app import create_app
 from parley.http.deps import running
 from parley.services import Services
 from parley.settings import Settings
+from tests import pg
 
 
 class Clock:
@@ -36,13 +38,28 @@ def clock() -> Clock:
     return Clock()
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+async def database_url(request: pytest.FixtureRequest) -> AsyncIterator[str]:
+    """Every test that builds the app runs on both engines: SQLite (empty: the file) and PostgreSQL (a schema of
+    its own). A test that reads the SQLite file behind the app's back is marked `sqlite_only`."""
+    if request.param == "sqlite":
+        yield ""
+        return
+    if request.node.get_closest_marker("sqlite_only"):
+        pytest.skip("reads the SQLite file itself")
+    pg.require()
+    async with pg.schema() as url:
+        yield url
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, database_url: str) -> Settings:
     """Per-address limits are off here: they count in wall-clock minutes, which the test clock cannot move.
     tests/http/test_rate_limits.py switches them on. Remembered answers are never served stale here, so a test
     reads what it just wrote; tests/http/test_remembered_answers.py drives staleness with a clock of its own."""
     return Settings(
         database=str(tmp_path / "parley.db"),
+        database_url=database_url,
         access_log=False,
         writes_per_minute=0,
         reads_per_minute=0,
@@ -55,18 +72,10 @@ def app(settings: Settings, clock: Clock) -> Litestar:
     return create_app(settings, clock=clock)
 
 
-@pytest.fixture
-async def client(app: Litestar) -> AsyncIterator[AsyncTestClient]:  # type: ignore[type-arg]
-    """The app through Litestar's test client; a request's `X-Test-Peer` header sets the address it comes from."""
-    async with AsyncTestClient(at_peer(app)) as test_client:
-        yield test_client
-
-
-@pytest.fixture
-async def app_in_loop(settings: Settings, clock: Clock) -> AsyncIterator[Litestar]:
-    """The app with its lifespan in the test's own event loop, for tests that drive it concurrently or from
-    chosen network addresses (AsyncTestClient runs the app in a thread of its own, one request at a time)."""
-    app = create_app(settings, clock=clock)
+@asynccontextmanager
+async def serving(app: Litestar) -> AsyncIterator[Litestar]:
+    """The app with its lifespan in the test's own event loop, so that a test may call its services directly
+    (a PostgreSQL pool belongs to the loop that made it)."""
     started, stop = asyncio.Event(), asyncio.Event()
 
     async def run() -> None:
@@ -79,13 +88,36 @@ async def app_in_loop(settings: Settings, clock: Clock) -> AsyncIterator[Litesta
     await asyncio.wait([task, asyncio.create_task(started.wait())], return_when=asyncio.FIRST_COMPLETED)
     if task.done():
         task.result()
-    yield app
-    stop.set()
-    await task
+    try:
+        yield app
+    finally:
+        stop.set()
+        await task
+
+
+def http_client(app: ASGIApp, address: str = "testclient") -> httpx.AsyncClient:
+    """A client of an app running in the test's own loop, connecting from `address` (a peer, not a header)."""
+    transport = httpx.ASGITransport(app=at_peer(app), client=(address, 50000))
+    return httpx.AsyncClient(transport=transport, base_url="http://testserver.local")
 
 
 @pytest.fixture
-def services(app: Litestar, client: AsyncTestClient) -> Services:  # type: ignore[type-arg]
+async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    """The app over HTTP in the test's loop; a request's `X-Test-Peer` header sets the address it comes from."""
+    async with serving(app), http_client(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+async def app_in_loop(settings: Settings, clock: Clock) -> AsyncIterator[Litestar]:
+    """The app with its lifespan in the test's own event loop, for tests that drive it concurrently or from
+    chosen network addresses."""
+    async with serving(create_app(settings, clock=clock)) as app:
+        yield app
+
+
+@pytest.fixture
+def services(app: Litestar, client: httpx.AsyncClient) -> Services:
     """The running app's services (the client has started it)."""
     found: Services = running(app).services
     return found

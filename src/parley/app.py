@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.metadata
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from pathlib import Path
 
 from litestar import Litestar
 from litestar.exceptions import ValidationException
@@ -72,7 +71,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Litestar:
     budgets = limits.limits(
         writes_per_minute=settings.writes_per_minute,
         reads_per_minute=settings.reads_per_minute,
-        shared=Path(settings.database + "-limits"),
+        shared=settings.limits_folder,
     )
     return ParleyApp(
         observer=observer,

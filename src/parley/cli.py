@@ -19,13 +19,15 @@ from parley.domain.access import CLI_ACTOR, TokenService
 from parley.domain.articles import ArticleService
 from parley.domain.errors import DomainError
 from parley.domain.identity import Hasher
+from parley.domain.ports import Store
 from parley.domain.privacy import PrivacyService
 from parley.domain.records import Role, utcnow
 from parley.opening import hashing_key, open_store
 from parley.seeding import SeedError, load
 from parley.settings import Settings, SettingsError
+from parley.storage.postgres.database import schema_version
 from parley.storage.sqlite.backup import backup
-from parley.storage.sqlite.database import SqliteStore, checkpoint, migrate
+from parley.storage.sqlite.database import checkpoint, migrate
 
 if TYPE_CHECKING:
     from litestar import Litestar
@@ -37,7 +39,7 @@ database_option = click.option(
     "database",
     type=str,
     default=None,
-    help="SQLite file (default ./parley.db or PARLEY_DATABASE).",
+    help="SQLite file, or a postgresql:// URL (default PARLEY_DATABASE_URL, else PARLEY_DATABASE or ./parley.db).",
 )
 
 
@@ -46,13 +48,19 @@ class NoDatabase(Exception):
 
 
 def settings_from(**overrides: Any) -> Settings:
+    """The environment's settings; `--database` names a SQLite file or, as a postgresql:// URL, a PostgreSQL one."""
+    named = overrides.get("database")
+    if isinstance(named, str) and named.startswith(("postgresql://", "postgres://")):
+        overrides["database"], overrides["database_url"] = None, named
+    elif named is not None:
+        overrides["database_url"] = ""
     return Settings.from_env(os.environ, **overrides)
 
 
 def using(settings: Settings, *, create: bool = False) -> Settings:
     """Say on stderr which database a command opens; refuse a missing one unless the command makes it."""
-    where = os.path.abspath(settings.database)
-    if not create and not os.path.exists(where):
+    where = settings.where
+    if not create and not settings.postgres and not os.path.exists(where):
         raise NoDatabase(
             f"no database at {where}: run this where the service runs, pass --database or PARLEY_DATABASE, "
             "or create one with `parley migrate` (or `parley serve`)"
@@ -61,7 +69,12 @@ def using(settings: Settings, *, create: bool = False) -> Settings:
     return settings
 
 
-def run(settings: Settings, work: Callable[[SqliteStore], Awaitable[T]]) -> T:
+async def store_version(settings: Settings) -> int:
+    """The schema version of the PostgreSQL database the settings name (opening the store migrated it)."""
+    return await schema_version(settings.database_url)
+
+
+def run(settings: Settings, work: Callable[[Store], Awaitable[T]]) -> T:
     """Open the store, do one piece of work, close it."""
 
     async def main() -> T:
@@ -74,7 +87,7 @@ def run(settings: Settings, work: Callable[[SqliteStore], Awaitable[T]]) -> T:
     return asyncio.run(main())
 
 
-async def seed_store(store: SqliteStore, settings: Settings, *, only_if_empty: bool) -> int:
+async def seed_store(store: Store, settings: Settings, *, only_if_empty: bool) -> int:
     """Load the seed articles; on first start only when the database has no article yet."""
     articles = ArticleService(store, utcnow)
     if only_if_empty and await articles.total():
@@ -150,8 +163,8 @@ def app_from_env() -> Litestar:
 def migrate_command(database: str | None) -> None:
     """Create the database or bring its schema up to date."""
     settings = using(settings_from(database=database), create=True)
-    version = migrate(settings.database)
-    click.echo(f"{settings.database}: schema version {version}")
+    version = run(settings, lambda store: store_version(settings)) if settings.postgres else migrate(settings.database)
+    click.echo(f"{settings.where}: schema version {version}")
 
 
 @cli.command()
@@ -160,7 +173,7 @@ def seed(database: str | None) -> None:
     """Load the seed articles that are not there yet; running it twice changes nothing."""
     settings = using(settings_from(database=database), create=True)
     added = run(settings, lambda store: seed_store(store, settings, only_if_empty=False))
-    click.echo(f"{settings.database}: {added} seed article(s) added")
+    click.echo(f"{settings.where}: {added} seed article(s) added")
 
 
 @cli.command("backup")
@@ -169,6 +182,8 @@ def seed(database: str | None) -> None:
 def backup_command(path: str, database: str | None) -> None:
     """Copy the database to PATH while the service runs (SQLite's online backup); PATH is replaced."""
     settings = using(settings_from(database=database))
+    if settings.postgres:
+        raise click.ClickException("back up a PostgreSQL database with its own tools: pg_dump, or a base backup")
     size = backup(settings.database, path)
     click.echo(f"{settings.database}: backed up to {path} ({size} bytes, integrity ok)")
 
@@ -180,13 +195,13 @@ def purge(email: str, database: str | None) -> None:
     """Anonymise every comment posted with this email; replies keep their place under tombstones."""
     settings = using(settings_from(database=database))
 
-    async def work(store: SqliteStore) -> int:
+    async def work(store: Store) -> int:
         hasher = Hasher(await hashing_key(store, settings))
         return await PrivacyService(store, hasher, utcnow).purge(email, actor=CLI_ACTOR)
 
     count = run(settings, work)
-    emptied = checkpoint(settings.database)
-    click.echo(f"{settings.database}: {count} comment(s) anonymised; the audit log records the purge")
+    emptied = settings.postgres or checkpoint(settings.database)
+    click.echo(f"{settings.where}: {count} comment(s) anonymised; the audit log records the purge")
     if not emptied:
         click.echo("note: the running service still reads old pages; they leave the WAL at its next checkpoint")
 

@@ -10,10 +10,14 @@ import hashlib
 
 from parley.domain.ports import Store
 from parley.settings import Settings
+from parley.storage.postgres.database import PgStore
 from parley.storage.sqlite.database import SqliteStore
 
 
-async def open_store(settings: Settings) -> SqliteStore:
+async def open_store(settings: Settings) -> Store:
+    """The store the settings name, migrated and open: PostgreSQL for PARLEY_DATABASE_URL, else SQLite."""
+    if settings.postgres:
+        return await PgStore(settings.database_url, pool_size=settings.pool_size).open()
     return await SqliteStore(settings.database, readers=settings.readers, synchronous=settings.synchronous).open()
 
 

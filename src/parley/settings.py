@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import os
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 import msgspec
 
@@ -27,6 +30,12 @@ class SettingsError(ValueError):
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     database: str = "parley.db"
+    database_url: str = ""
+    """postgresql://user@host/db selects PostgreSQL; empty keeps the SQLite file `database`."""
+    pool_size: Annotated[int, msgspec.Meta(ge=2, le=100)] = 8
+    """PostgreSQL connections per server process."""
+    redis_url: str = ""
+    """redis://host:port/n: per-address budgets shared by every instance; empty counts them on this machine."""
     seeds: str = ""
     """Folder of seed articles; empty means the ones shipped with parley."""
     host: str = "127.0.0.1"
@@ -73,6 +82,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     access_log: bool = True
 
     def __post_init__(self) -> None:
+        if self.database_url and not self.database_url.startswith(("postgresql://", "postgres://")):
+            raise SettingsError("PARLEY_DATABASE_URL names a PostgreSQL database: postgresql://user@host:port/name")
+        if self.redis_url and not self.redis_url.startswith(("redis://", "rediss://", "unix://")):
+            raise SettingsError("PARLEY_REDIS_URL names a Redis server: redis://host:port/db")
         if self.synchronous.upper() not in ("OFF", "NORMAL", "FULL", "EXTRA"):
             raise SettingsError(f"PARLEY_SYNCHRONOUS must be OFF, NORMAL, FULL or EXTRA, not {self.synchronous!r}")
         for origin in self.cors_origins:
@@ -84,6 +97,28 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
                 ipaddress.ip_network(proxy, strict=False)
             except ValueError:
                 raise SettingsError(f"PARLEY_TRUSTED_PROXIES lists addresses or networks, not {proxy!r}") from None
+
+    @property
+    def postgres(self) -> bool:
+        return bool(self.database_url)
+
+    @property
+    def where(self) -> str:
+        """The database in words a log line may carry: a file's absolute path, or the URL without its password."""
+        if not self.postgres:
+            return os.path.abspath(self.database)
+        parts = urlsplit(self.database_url)
+        user = f"{parts.username}@" if parts.username else ""
+        port = f":{parts.port}" if parts.port else ""
+        return f"{parts.scheme}://{user}{parts.hostname or ''}{port}{parts.path}"
+
+    @property
+    def limits_folder(self) -> Path:
+        """Where this machine's server processes count per-address write budgets when there is no Redis."""
+        if not self.postgres:
+            return Path(self.database + "-limits")
+        named = hashlib.sha256(self.database_url.encode()).hexdigest()[:16]
+        return Path(tempfile.gettempdir()) / f"parley-limits-{named}"
 
     @property
     def processes(self) -> int:

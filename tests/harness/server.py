@@ -28,7 +28,7 @@ def free_port() -> int:
         return port
 
 
-def parley(*args: str, database: Path) -> str:
+def parley(*args: str, database: Path | str) -> str:
     """Run one `parley` command against `database`; its standard output."""
     done = subprocess.run(
         [str(PARLEY), *args, "--database", str(database)],
@@ -41,7 +41,7 @@ def parley(*args: str, database: Path) -> str:
     return done.stdout
 
 
-def admin_token(database: Path) -> str:
+def admin_token(database: Path | str) -> str:
     """A new admin token, as `parley token create` prints it: alone on the last line (on a database that
     `parley migrate` makes first, if there is none yet: token commands never make one)."""
     parley("migrate", database=database)
@@ -49,9 +49,9 @@ def admin_token(database: Path) -> str:
 
 
 class Server:
-    """`parley serve --database PATH --port N` started, stopped gracefully or killed with SIGKILL, and restarted."""
+    """`parley serve --database PATH-OR-URL --port N` started, stopped gracefully or killed with SIGKILL, and restarted."""
 
-    def __init__(self, database: Path, log: Path, env: dict[str, str] | None = None) -> None:
+    def __init__(self, database: Path | str, log: Path, env: dict[str, str] | None = None) -> None:
         self.database = database
         self.log = log
         self.port = free_port()

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import itertools
 import random
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,7 @@ import httpx
 import pytest
 
 from parley.http.cache.answers import STALE_FOR as STALE_SECONDS
+from tests import pg
 from tests.harness.server import Server, admin_token
 
 pytestmark = pytest.mark.slow
@@ -69,12 +72,18 @@ async def _read(client: httpx.AsyncClient, n: int, tally: Tally, rng: random.Ran
     tally.see(response)
 
 
-async def _drive(server: Server, token: str, seed: int) -> tuple[Tally, float]:
+async def _drive(servers: list[Server], token: str, seed: int) -> tuple[Tally, float]:
+    """WORKERS workers, half writing and half reading, shared out over the servers (instances of one database)."""
     tally = Tally()
     rng = random.Random(seed)
     numbers = itertools.count()
     limits = httpx.Limits(max_connections=WORKERS, max_keepalive_connections=WORKERS)
-    async with httpx.AsyncClient(base_url=server.url, limits=limits, timeout=60.0) as client:
+    async with contextlib.AsyncExitStack() as stack:
+        clients = [
+            await stack.enter_async_context(httpx.AsyncClient(base_url=server.url, limits=limits, timeout=60.0))
+            for server in servers
+        ]
+        client = clients[0]
         created = await client.post(
             "/api/v1/admin/articles",
             headers={"Authorization": f"Bearer {token}"},
@@ -98,8 +107,9 @@ async def _drive(server: Server, token: str, seed: int) -> tuple[Tally, float]:
 
         async def worker(index: int) -> None:
             action = _write if index % 2 == 0 else _read
+            own = clients[(index // 2) % len(clients)]
             while (n := next(numbers)) < REQUESTS:
-                await action(client, n, tally, rng)
+                await action(own, n, tally, rng)
 
         started = time.perf_counter()
         await asyncio.gather(*(worker(index) for index in range(WORKERS)))
@@ -126,19 +136,33 @@ def _walk(server: Server) -> tuple[int, int]:
                 return count, seen
 
 
-def test_sixty_four_writers_and_readers_on_one_article(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    database = tmp_path / "busy.db"
+@pytest.fixture(params=["sqlite", "postgresql-two-instances"])
+def instances(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, Path | str, int]]:
+    """One server on a SQLite file, or two servers on one PostgreSQL database."""
+    if request.param == "sqlite":
+        yield request.param, tmp_path / "busy.db", 1
+        return
+    with pg.schema_for_processes() as url:
+        yield request.param, url, 2
+
+
+def test_sixty_four_writers_and_readers_on_one_article(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], instances: tuple[str, Path | str, int]
+) -> None:
+    kind, database, how_many = instances
     token = admin_token(database)
-    with Server(database, tmp_path / "server.log") as server:
-        tally, seconds = asyncio.run(_drive(server, token, seed=REQUESTS))
+    with contextlib.ExitStack() as stack:
+        servers = [stack.enter_context(Server(database, tmp_path / f"server-{n}.log")) for n in range(how_many)]
+        tally, seconds = asyncio.run(_drive(servers, token, seed=REQUESTS))
         time.sleep(STALE_SECONDS + 0.2)  # public answers may lag the last write by the staleness bound, no more
-        count, walked = _walk(server)
-        counts = httpx.get(f"{server.url}/api/v1/counts", params={"slug": SLUG}).json()["counts"][SLUG]
-    log = server.log_text()
+        # Every instance tells the same story.
+        seen = [(*_walk(server), _counted(server)) for server in servers]
+    log = "".join(server.log_text() for server in servers)
+    (count, walked, counts), *others = seen
     created = tally.statuses[201]
     with capsys.disabled():
         print(
-            f"\nconcurrency: {REQUESTS} requests by {WORKERS} workers in {seconds:.1f}s "
+            f"\nconcurrency ({kind}): {REQUESTS} requests by {WORKERS} workers in {seconds:.1f}s "
             f"({REQUESTS / seconds:.0f}/s); statuses {dict(sorted(tally.statuses.items()))}; "
             f"201s {created}, thread count {count}, walked {walked}, /counts {counts}; "
             f"5xx {sum(n for status, n in tally.statuses.items() if status >= 500)}, "
@@ -150,3 +174,9 @@ def test_sixty_four_writers_and_readers_on_one_article(tmp_path: Path, capsys: p
     assert sum(tally.statuses.values()) == REQUESTS
     assert created > REQUESTS // 4
     assert count == walked == counts == created
+    assert all(other == seen[0] for other in others), seen
+
+
+def _counted(server: Server) -> int:
+    found: int = httpx.get(f"{server.url}/api/v1/counts", params={"slug": SLUG}).json()["counts"][SLUG]
+    return found

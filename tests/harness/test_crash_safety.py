@@ -14,6 +14,7 @@ import httpx
 import msgspec
 import pytest
 
+from tests import pg
 from tests.harness.server import Server
 
 pytestmark = pytest.mark.slow
@@ -123,3 +124,63 @@ def test_every_acknowledged_comment_survives_sigkill(tmp_path: Path, capsys: pyt
         assert crash.acknowledged, "no comment was acknowledged before the kill"
         assert not crash.lost, f"acknowledged but not stored: {sorted(crash.lost)[:10]}"
     assert len(rounds) == ROUNDS
+
+
+async def _load_two_then_kill_one(victim: Server, survivor: Server, slug: str, rng: random.Random) -> Round:
+    """Half the authors write through each instance of one PostgreSQL database; SIGKILL one instance mid-load,
+    and the survivor's authors carry on until they have written as much again."""
+    acknowledged: set[str] = set()
+    in_flight: set[str] = set()
+    limits = httpx.Limits(max_connections=CLIENTS, max_keepalive_connections=CLIENTS)
+    url = f"/api/v1/articles/{slug}/comments"
+    async with (
+        httpx.AsyncClient(base_url=victim.url, limits=limits, timeout=30.0) as doomed,
+        httpx.AsyncClient(base_url=survivor.url, limits=limits, timeout=30.0) as kept,
+    ):
+        authors = [
+            asyncio.create_task(_author(doomed if c % 2 else kept, url, f"r1-c{c}", acknowledged, in_flight))
+            for c in range(CLIENTS)
+        ]
+        while len(acknowledged) < 2 * CLIENTS:
+            await asyncio.sleep(0.01)
+            if all(task.done() for task in authors):
+                break
+        await asyncio.sleep(rng.uniform(0.0, 1.0))
+        victim.kill()
+        in_flight_at_kill = len(in_flight)
+        after_kill = len(acknowledged)
+        while len(acknowledged) < after_kill + 2 * CLIENTS:
+            await asyncio.sleep(0.01)
+            if all(task.done() for task in authors):
+                break
+        survivor.stop()  # ends the survivor's authors with a transport error, as the kill ended the others'
+        await asyncio.gather(*authors)
+    return Round(number=1, acknowledged=acknowledged, in_flight_at_kill=in_flight_at_kill)
+
+
+def test_sigkill_of_one_of_two_instances_on_postgresql_loses_no_acknowledged_comment(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed = int(os.environ.get("HARNESS_SEED", random.randrange(2**32)))
+    with pg.schema_for_processes() as database:
+        victim = Server(database, tmp_path / "a.log").start()
+        survivor = Server(database, tmp_path / "b.log").start()
+        try:
+            slug = httpx.get(f"{survivor.url}/api/v1/articles", params={"limit": 1}).json()["items"][0]["slug"]
+            crash = asyncio.run(_load_two_then_kill_one(victim, survivor, slug, random.Random(seed)))
+        finally:
+            victim.stop()
+            survivor.stop()
+        with Server(database, tmp_path / "a-restarted.log") as restarted:
+            _serves(restarted, slug)
+        bodies = asyncio.run(pg.fetch(database, "SELECT body FROM comments WHERE body LIKE 'crash-marker-r1-%'"))
+    crash.stored = {found.group(1) for row in bodies if (found := MARKER.search(row["body"]))}
+    through_victim = {marker for marker in crash.acknowledged if int(marker.split("-c")[1].split("-")[0]) % 2}
+    with capsys.disabled():
+        print(
+            f"\npostgresql, two instances, one killed (seed {seed}): acknowledged {len(crash.acknowledged)} "
+            f"({len(through_victim)} by the killed one), stored {len(crash.stored)}, lost {len(crash.lost)}, "
+            f"in-flight at kill {crash.in_flight_at_kill}"
+        )
+    assert through_victim, "the killed instance acknowledged nothing before the kill"
+    assert not crash.lost, f"acknowledged but not stored: {sorted(crash.lost)[:10]}"

@@ -9,7 +9,6 @@ from typing import Any
 
 import httpx
 from litestar import Litestar
-from litestar.testing import AsyncTestClient
 
 from parley.app import create_app
 from parley.domain.policy import Policy
@@ -18,15 +17,14 @@ from parley.http.deps import running
 from parley.services import Services
 from parley.settings import Settings
 from tests import builders
-from tests.conftest import PEER, at_peer
+from tests.conftest import PEER, http_client, serving
 
-Client = AsyncTestClient  # type: ignore[type-arg]
+Client = httpx.AsyncClient
 
 
 def connect(app: Litestar, address: str = "testclient") -> httpx.AsyncClient:
     """A client of an app running in the test's own loop, connecting from `address` (a peer, not a header)."""
-    transport = httpx.ASGITransport(app=app, client=(address, 50000))
-    return httpx.AsyncClient(transport=transport, base_url="http://testserver.local")
+    return http_client(app, address)
 
 
 async def make_article(services: Services, **overrides: Any) -> Article:
@@ -110,5 +108,5 @@ async def flag(client: Client, comment_id: str, reader: str, reason: str = "abus
 async def client_with_peers(settings: Settings, clock: Any) -> AsyncIterator[tuple[Client, Services]]:
     """The app behind `at_peer`, and its services."""
     app = create_app(settings, clock=clock)
-    async with AsyncTestClient(at_peer(app)) as test_client:
+    async with serving(app), http_client(app) as test_client:
         yield test_client, running(app).services

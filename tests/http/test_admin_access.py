@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +14,7 @@ from parley.domain.policy import Policy
 from parley.domain.records import ArticleModeration, Role
 from parley.services import Services
 from parley.settings import Settings
+from tests import peek
 from tests.http.helpers import Client, audit_events, bearer, make_article, post
 
 PREFIX = "/api/v1/admin"
@@ -74,7 +74,7 @@ class World:
     comment_id: str
     slug: str
     ban_id: str
-    database: str
+    settings: Settings
 
     def request(self, method: str, path: str) -> dict[str, Any]:
         names = {"comment_id": self.comment_id, "slug": self.slug, "ban_id": self.ban_id}
@@ -84,9 +84,8 @@ class World:
             body = body | {"ids": [self.comment_id]}
         return {"method": method, "url": url, **({"json": body} if body is not None else {})}
 
-    def snapshot(self) -> str:
-        with sqlite3.connect(self.database) as conn:
-            return "\n".join(conn.iterdump())
+    async def snapshot(self) -> str:
+        return await peek.dump(self.settings)
 
 
 @pytest.fixture
@@ -96,7 +95,7 @@ async def world(client: Client, services: Services, settings: Settings, moderato
     ban = await services.bans.ban(email="banned@example.org", address=None, reason=None, expires_at=None, actor="x")
     # The moderator's first use stamps last_used_at; from here on the same minute writes nothing for it.
     await services.tokens.authenticate(moderator["Authorization"].removeprefix("Bearer "))
-    return World(comment_id, article.slug, str(ban.id), settings.database)
+    return World(comment_id, article.slug, str(ban.id), settings)
 
 
 def test_every_admin_route_has_a_role_in_this_table(app: Litestar) -> None:
@@ -126,24 +125,24 @@ async def test_no_token_or_an_unknown_or_revoked_one_is_401_and_changes_nothing(
     client: Client, services: Services, world: World, method: str, path: str
 ) -> None:
     credentials = await refused_credentials(services)
-    before = world.snapshot()
+    before = await world.snapshot()
     for headers in credentials:
         response = await client.request(**world.request(method, path), headers=headers)
         assert response.status_code == 401, (headers, response.text)
         assert response.headers["www-authenticate"] == 'Bearer realm="parley"'
         assert response.headers["content-type"] == "application/problem+json"
-    assert world.snapshot() == before
+    assert await world.snapshot() == before
 
 
 @pytest.mark.parametrize(("method", "path"), [route for route in GUARDED if ROLES.get(route) is A])
 async def test_a_moderator_token_on_an_admin_route_is_403_and_changes_nothing(
     client: Client, world: World, moderator: dict[str, str], method: str, path: str
 ) -> None:
-    before = world.snapshot()
+    before = await world.snapshot()
     response = await client.request(**world.request(method, path), headers=moderator)
     assert response.status_code == 403, response.text
     assert response.headers["content-type"] == "application/problem+json"
-    assert world.snapshot() == before
+    assert await world.snapshot() == before
 
 
 @pytest.mark.parametrize(("method", "path"), GUARDED)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import timedelta
 from typing import Any
 
@@ -11,7 +10,7 @@ import pytest
 from parley.domain.records import ArticleModeration, stamp
 from parley.services import Services
 from parley.settings import Settings
-from tests import builders
+from tests import builders, peek
 from tests.conftest import Clock
 from tests.http.conftest import MODERATOR
 from tests.http.helpers import (
@@ -201,8 +200,7 @@ async def test_the_ban_list_shows_moderators_what_each_ban_names_and_the_databas
         (None, "198.51.100.0/24"),
     ]
     assert (await client.get(f"/api/v1/admin/bans/{made[2]['id']}", headers=moderator)).json() == listed[2]
-    with sqlite3.connect(settings.database) as conn:
-        dump = "\n".join(conn.iterdump()).casefold()
+    dump = (await peek.dump(settings)).casefold()
     for secret in (SPAMMER.casefold(), "203.0.113.9", "both@example.org", "2001:db8:1:2", "198.51.100.0"):
         assert secret not in dump
 

@@ -22,6 +22,7 @@ from tests.http.helpers import connect, make_article, set_policy, thread
 WRITERS = 8
 
 
+@pytest.mark.sqlite_only
 async def test_a_backup_taken_during_writes_restores_every_comment_acknowledged_before_it_began(
     app_in_loop: Litestar, settings: Settings, tmp_path: Path
 ) -> None:

@@ -17,7 +17,7 @@ async def test_a_reader_flags_a_comment_and_gets_202(client: Client, services: S
     assert response.json() == {"received": True}
     again = await client.post(f"/api/v1/comments/{comment_id}/flags", json={"reason": "spam"})
     assert again.status_code == 202
-    assert flags_on(settings.database, comment_id) == [("abuse", "rude")]
+    assert await flags_on(settings, comment_id) == [("abuse", "rude")]
 
 
 async def test_flags_need_a_known_reason_and_a_visible_comment(client: Client, services: Services) -> None:

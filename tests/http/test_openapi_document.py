@@ -11,6 +11,7 @@ import pytest
 from litestar import Response
 
 from parley.app import create_app
+from parley.domain import shapes
 from parley.http.errors import Problem
 from parley.http.openapi import load_examples
 from parley.settings import Settings
@@ -60,6 +61,7 @@ async def test_limits_on_list_items_and_instants_are_in_the_document(document: d
         "type": "string",
         "maxLength": 100,
         "minLength": 1,
+        "pattern": shapes.LINE,
     }
     assert {"type": "string", "format": "date-time"} in schemas["ArticleIn"]["properties"]["published_at"]["anyOf"]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +18,15 @@ from parley.domain.records import Role
 from parley.http.deps import running
 from parley.services import Services
 from parley.settings import Settings
-from tests import builders
+from tests import builders, peek
 from tests.http.helpers import Client, connect, make_article, post, set_policy, thread
 from tests.logs import Lines
+
+
+def on_disk_files(settings: Settings) -> bytes:
+    """The SQLite files' raw bytes (PostgreSQL's files are its server's, read through `peek.dump` instead)."""
+    return b"".join(path.read_bytes() for path in Path(settings.database).parent.glob("parley.db*"))
+
 
 SECRET_NAME = re.compile(r"email|address|(^|_)ip(_|$)|hash|token", re.IGNORECASE)
 ALLOWED = {"edit_token", "author_token"}  # the receipt's, shown to the author who just posted
@@ -84,14 +89,13 @@ async def test_a_real_thread_shows_no_email_hash_or_token_of_its_authors(
         *[await client.get(f"/api/v1/articles/{article.slug}/comments?sort={sort}") for sort in ("newest", "top")],
     ]
     assert (await thread(client, article.slug))["count"] == 4
-    with sqlite3.connect(settings.database) as conn:
-        kept = [
-            value
-            for row in conn.execute(
-                "SELECT email_hash, address_hash, edit_token_hash, author_key, author_token_hash FROM comments"
-            )
-            for value in row
-        ]
+    kept = [
+        value
+        for row in await peek.rows(
+            settings, "SELECT email_hash, address_hash, edit_token_hash, author_key, author_token_hash FROM comments"
+        )
+        for value in row.values()
+    ]
     assert len(kept) == 25
     shown = "\n".join(answer.text + str(answer.headers) for answer in answers)
     tokens = [receipt["author_token"] for receipt in receipts]
@@ -111,11 +115,10 @@ async def test_a_network_address_is_stored_only_as_a_keyed_hash(app_in_loop: Lit
             "/api/v1/admin/bans", json={"address": "203.0.113.78"}, headers={"Authorization": f"Bearer {secret}"}
         )
     assert (flagged.status_code, banned.status_code) == (202, 201)
-    with sqlite3.connect(settings.database) as conn:
-        dump = "\n".join(conn.iterdump())
-        (address_hash,) = conn.execute("SELECT address_hash FROM comments").fetchone()
+    dump = await peek.dump(settings)
+    (address_hash,) = [row["address_hash"] for row in await peek.rows(settings, "SELECT address_hash FROM comments")]
     assert len(address_hash) == 64
-    on_disk = b"".join(path.read_bytes() for path in Path(settings.database).parent.glob("parley.db*"))
+    on_disk = on_disk_files(settings)
     for address in ("203.0.113.77", "203.0.113.78"):
         assert address not in dump
         assert address.encode() not in on_disk
@@ -143,9 +146,7 @@ async def test_purge_anonymises_an_author_keeps_the_thread_shape_and_audits_a_co
     await client.post(f"/api/v1/comments/{first['id']}/flags", json={"reason": "abuse", "note": "rude"})
     assert (await thread(client, article.slug))["count"] == 3
 
-    exit_code = await asyncio.to_thread(
-        main, ["purge", "--email", "Alice@Example.org", "--database", settings.database]
-    )
+    exit_code = await asyncio.to_thread(main, ["purge", "--email", "Alice@Example.org", *peek.database_args(settings)])
 
     assert exit_code == 0
     shown = await thread(client, article.slug)
@@ -166,9 +167,8 @@ async def test_purge_anonymises_an_author_keeps_the_thread_shape_and_audits_a_co
     assert {event["actor"] for event in audit} == {"admin:cli"}
     assert sorted(event["comment_id"] or "" for event in audit) == sorted(["", first["id"], second["id"], third["id"]])
     assert "3 comment(s)" in next(event["reason"] for event in audit if event["comment_id"] is None)
-    with sqlite3.connect(settings.database) as conn:
-        dump = "\n".join(conn.iterdump())
-    on_disk = b"".join(path.read_bytes() for path in Path(settings.database).parent.glob("parley.db*"))
+    dump = await peek.dump(settings)
+    on_disk = on_disk_files(settings)
     for trace in ("alice@example.org", "Alice Quill", "alice.example", "alice wrote this", "alice again", "rude"):
         assert trace not in dump
         assert trace.encode() not in on_disk
@@ -181,16 +181,14 @@ async def test_purging_an_unknown_email_changes_nothing_but_is_audited(
     article = await make_article(services)
     await set_policy(services, moderation="post")
     await post(client, article.slug, author_email="kept@example.org")
-    assert (
-        await asyncio.to_thread(main, ["purge", "--email", "nobody@example.org", "--database", settings.database]) == 0
-    )
+    assert await asyncio.to_thread(main, ["purge", "--email", "nobody@example.org", *peek.database_args(settings)]) == 0
     assert (await thread(client, article.slug))["count"] == 1
 
 
 def test_purge_needs_an_email(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["migrate", "--database", settings.database]) == 0
+    assert main(["migrate", *peek.database_args(settings)]) == 0
     capsys.readouterr()
-    assert main(["purge", "--email", "not an email", "--database", settings.database]) == 1
+    assert main(["purge", "--email", "not an email", *peek.database_args(settings)]) == 1
     assert capsys.readouterr().err.splitlines()[-1].startswith("parley: error: email")
 
 
@@ -215,15 +213,13 @@ async def test_an_idempotent_retry_after_a_purge_is_404_and_creates_nothing(
     headers = {"Idempotency-Key": "retry-after-purge"}
     url = f"/api/v1/articles/{article.slug}/comments"
     assert (await client.post(url, json=fields, headers=headers)).status_code == 201
-    assert await asyncio.to_thread(main, ["purge", "--email", "gone@example.org", "--database", settings.database]) == 0
+    assert await asyncio.to_thread(main, ["purge", "--email", "gone@example.org", *peek.database_args(settings)]) == 0
     again = await client.post(url, json=fields, headers=headers)
     assert again.status_code == 404
     assert again.json()["code"] == "erased"
-    with sqlite3.connect(settings.database) as conn:
-        assert conn.execute("SELECT COUNT(*) FROM comments").fetchone()[0] == 1
-        assert fields["body"].encode() not in b"".join(
-            row[0] for row in conn.execute("SELECT response FROM idempotency_keys")
-        )
+    assert len(await peek.rows(settings, "SELECT id FROM comments")) == 1
+    responses = await peek.rows(settings, "SELECT response FROM idempotency_keys")
+    assert fields["body"].encode() not in b"".join(bytes(row["response"]) for row in responses)
 
 
 async def test_rate_limit_counters_and_access_logs_name_no_address(settings: Settings) -> None:
@@ -236,8 +232,8 @@ async def test_rate_limit_counters_and_access_logs_name_no_address(settings: Set
         article = await make_article(running(app).services)
         await reader.post(f"/api/v1/articles/{article.slug}/comments", json=builders.comment())
         await reader.get(f"/api/v1/articles/{article.slug}/comments")
-    folder = Path(settings.database).parent
-    written = [path for path in folder.rglob("*") if path.is_file()]
+    folders = {Path(settings.database).parent, limited.limits_folder}
+    written = [path for folder in folders for path in folder.rglob("*") if path.is_file()]
     assert any("limits" in str(path) for path in written)
     for path in written:
         assert "203.0.113.79" not in str(path)

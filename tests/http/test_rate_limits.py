@@ -23,9 +23,10 @@ PROXY = "10.0.0.7"
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, database_url: str) -> Settings:
     return Settings(
         database=str(tmp_path / "parley.db"),
+        database_url=database_url,
         access_log=False,
         writes_per_minute=WRITES,
         reads_per_minute=READS,

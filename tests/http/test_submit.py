@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sqlite3
 from datetime import timedelta
 from typing import Any
 
@@ -16,7 +15,7 @@ from parley.domain.records import ArticleModeration
 from parley.http.deps import running
 from parley.services import Services
 from parley.settings import Settings
-from tests import builders
+from tests import builders, peek
 from tests.conftest import PEER
 from tests.http.helpers import Client, connect, make_article, moderate, post, set_policy, thread
 
@@ -40,9 +39,9 @@ async def test_the_edit_token_and_email_are_stored_only_as_hashes_and_the_source
 ) -> None:
     article = await make_article(services)
     answer = (await post(client, article.slug, body="**kept** as typed", author_email="ann@example.org")).json()
-    with sqlite3.connect(settings.database) as conn:
-        dump = "\n".join(conn.iterdump())
-        body, body_html = conn.execute("SELECT body, body_html FROM comments").fetchone()
+    dump = await peek.dump(settings)
+    (row,) = await peek.rows(settings, "SELECT body, body_html FROM comments")
+    body, body_html = row["body"], row["body_html"]
     assert answer["edit_token"] not in dump
     assert (body, body_html) == ("**kept** as typed", "<p><strong>kept</strong> as typed</p>\n")
 
@@ -264,8 +263,13 @@ async def test_the_tokens_a_replay_returns_are_not_in_the_database(
         json=builders.comment(),
         headers={"Idempotency-Key": "my-own-retry-key-7"},
     )
-    with sqlite3.connect(settings.database) as conn:
-        dump = "\n".join(conn.iterdump()) + repr(conn.execute("SELECT sealed, key FROM idempotency_keys").fetchall())
+    dump = await peek.dump(settings)
+    dump += repr(
+        [
+            (bytes(row["sealed"]), row["key"])
+            for row in await peek.rows(settings, "SELECT sealed, key FROM idempotency_keys")
+        ]
+    )
     for token in (answer.json()["edit_token"], answer.json()["author_token"], "my-own-retry-key-7"):
         assert token not in dump
         assert token.encode() not in dump.encode()

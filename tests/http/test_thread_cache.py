@@ -6,9 +6,9 @@ from parley.domain.identity import Client as Origin
 from parley.domain.identity import Hasher
 from parley.domain.records import utcnow
 from parley.domain.submission import Draft, SubmissionService
+from parley.opening import open_store
 from parley.services import Services
 from parley.settings import Settings
-from parley.storage.sqlite.database import SqliteStore
 from tests.http.helpers import Client, make_article, post
 
 
@@ -41,7 +41,7 @@ async def test_a_change_made_by_another_server_process_is_seen_at_once(
     article = await make_article(services)
     url = f"/api/v1/articles/{article.slug}/comments"
     assert (await client.get(url)).json()["count"] == 0
-    other = await SqliteStore(settings.database).open()
+    other = await open_store(settings)
     try:
         async with other.writing() as tx:
             key = await tx.site.secret()

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from parley.domain.ports import Store
+from parley.storage.postgres.database import PgStore
 from parley.storage.sqlite.database import SqliteStore
+from tests import pg
 
 Opener = Callable[[Path], AbstractAsyncContextManager[Store]]
 
@@ -24,7 +26,19 @@ async def sqlite(folder: Path) -> AsyncIterator[Store]:
         await opened.close()
 
 
-BACKENDS: dict[str, Opener] = {"sqlite": sqlite}
+@asynccontextmanager
+async def postgres(folder: Path) -> AsyncIterator[Store]:
+    """A fresh schema in the tests' PostgreSQL database."""
+    pg.require()
+    async with pg.schema() as url:
+        opened = await PgStore(url, pool_size=4).open()
+        try:
+            yield opened
+        finally:
+            await opened.close()
+
+
+BACKENDS: dict[str, Opener] = {"sqlite": sqlite, "postgres": postgres}
 
 
 @pytest.fixture(params=sorted(BACKENDS))

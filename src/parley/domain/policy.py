@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import msgspec
 
-from parley.domain import text
+from parley.domain import shapes, text
 from parley.domain.records import Article, ArticleModeration, Moderation, Status
 
 if TYPE_CHECKING:
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 # A rule that lets a comment through at once rather than holding it back.
 _RELEASING = frozenset({"trusted_author"})
 
-Phrase = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+Phrase = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=shapes.LINE)]
 # Each setting's bounds, for the policy and for the documents that change it.
 WordList = Annotated[tuple[Phrase, ...], msgspec.Meta(max_length=1000)]
 LinkLimit = Annotated[int, msgspec.Meta(ge=0, le=1000)]

@@ -25,6 +25,12 @@ NAME = rf"^[^{_NOT_IN_NAME}]*{_SHOWS}[^{_NOT_IN_NAME}]*{END}"
 _NOT_IN_BODY = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
 BODY = rf"^[^{_NOT_IN_BODY}]*{_SHOWS}[^{_NOT_IN_BODY}]*{END}"
 
+# Any other text a person types (notes, reasons, titles, article bodies): no control characters but tabs and
+# newlines. NUL especially: PostgreSQL cannot store it, and both engines must answer alike.
+TEXT = rf"^[^{_NOT_IN_BODY}]*{END}"
+# One line: a title, a filter, a slug as typed into an address.
+LINE = rf"^[^{_NOT_IN_NAME}]*{END}"
+
 _NOT_IN_EMAIL = rf"@{SPACE}\x00-\x1f\x7f"
 EMAIL = rf"^[^{_NOT_IN_EMAIL}]{{1,64}}@[^{_NOT_IN_EMAIL}]+\.[^{_NOT_IN_EMAIL}]+{END}"
 EMAIL_OR_NOTHING = rf"^{END}|{EMAIL}"
@@ -46,6 +52,7 @@ MODERATOR = r"\w[\w .@-]{0,63}"
 ORIGIN = r"https?://[a-z0-9.-]+(:[0-9]{1,5})?|https?://\[[0-9a-f:.]+\](:[0-9]{1,5})?"
 
 _EMAIL = re.compile(EMAIL)
+_SLUG = re.compile(SLUG)
 _MODERATOR = re.compile(MODERATOR)
 _ORIGIN = re.compile(ORIGIN)
 
@@ -53,6 +60,10 @@ _ORIGIN = re.compile(ORIGIN)
 def is_email(value: str) -> bool:
     """Whether `value` is an e-mail address as readers may give one."""
     return len(value) <= EMAIL_LENGTH and _EMAIL.match(value) is not None
+
+
+def is_slug(value: str) -> bool:
+    return len(value) <= 200 and _SLUG.match(value) is not None
 
 
 def is_moderator_name(value: str) -> bool:

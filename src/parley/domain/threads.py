@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import msgspec
 
-from parley.domain import paging, tree
+from parley.domain import paging, shapes, tree
 from parley.domain.changes import is_visible
 from parley.domain.errors import InvalidInput, NotFound
 from parley.domain.identity import Client, Hasher, same_token, token_hash
@@ -163,7 +163,8 @@ class ThreadService:
         """Visible-comment counts; an unknown article counts zero, as a page without comments would show."""
         if len(slugs) > MAX_COUNT_SLUGS:
             raise InvalidInput("slug", f"at most {MAX_COUNT_SLUGS} slugs per request")
-        known = await self._store.comment_counts(slugs, now=self._clock())
+        # Only what could be a slug is looked up: anything else names no article on either engine.
+        known = await self._store.comment_counts([s for s in slugs if shapes.is_slug(s)], now=self._clock())
         return {slug: known.get(slug, 0) for slug in slugs}
 
     async def flag(self, comment_id: int, reason: FlagReason, note: str | None, client: Client) -> None:

@@ -44,9 +44,9 @@ from parley.http.schemas import Instant, Page
 
 Slug = Annotated[str, msgspec.Meta(min_length=1, max_length=120, pattern=shapes.SLUG)]
 Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=50, pattern=shapes.SLUG)]
-Reason = Annotated[str, msgspec.Meta(max_length=1000)]
+Reason = Annotated[str, msgspec.Meta(max_length=1000, pattern=shapes.TEXT)]
 # About 8,000 words; with the other fields it still fits the default request limit (PARLEY_MAX_BODY_BYTES, 64 KiB).
-ArticleBody = Annotated[str, msgspec.Meta(min_length=1, max_length=50_000, description="Markdown")]
+ArticleBody = Annotated[str, msgspec.Meta(min_length=1, max_length=50_000, pattern=shapes.TEXT, description="Markdown")]
 Address = Annotated[
     str,
     msgspec.Meta(
@@ -78,12 +78,12 @@ def _in_utc(moment: datetime | None, field: str) -> None:
 
 class AuthorIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     slug: Slug
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=120, pattern=shapes.LINE)]
 
 
 class ArticleIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     slug: Slug
-    title: Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
+    title: Annotated[str, msgspec.Meta(min_length=1, max_length=300, pattern=shapes.LINE)]
     author: AuthorIn
     body: ArticleBody
     published_at: Moment | None = None
@@ -109,7 +109,7 @@ class ArticleIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
 
 
 class ArticlePatch(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    title: Annotated[str, msgspec.Meta(min_length=1, max_length=300)] | None = None
+    title: Annotated[str, msgspec.Meta(min_length=1, max_length=300, pattern=shapes.LINE)] | None = None
     author: AuthorIn | None = None
     body: ArticleBody | None = None
     published_at: Moment | None = None

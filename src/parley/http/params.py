@@ -11,10 +11,14 @@ from parley.domain.moderation import QueueState
 from parley.domain.paging import MAX_ID, Sort
 from parley.domain.threads import DEFAULT_BUDGET
 
-SlugPath = Annotated[str, PathParameter(min_length=1, max_length=200, description="the article's slug")]
+SlugPath = Annotated[
+    str, PathParameter(min_length=1, max_length=200, pattern=shapes.LINE, description="the article's slug")
+]
 IdPath = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 
-Cursor = Annotated[str | None, QueryParameter(max_length=200, description="the `next_cursor` of the page before")]
+Cursor = Annotated[
+    str | None, QueryParameter(max_length=200, pattern=shapes.LINE, description="the `next_cursor` of the page before")
+]
 ArticleLimit = Annotated[int, QueryParameter(ge=1, le=100)]
 AdminLimit = Annotated[int, QueryParameter(ge=1, le=200)]
 TopLevelLimit = Annotated[int, QueryParameter(ge=1, le=100, description="top-level comments per page")]
@@ -22,15 +26,24 @@ MaxComments = Annotated[int, QueryParameter(ge=1, le=500, description="most comm
 MAX_COMMENTS = DEFAULT_BUDGET
 ThreadSort = Annotated[Sort, QueryParameter()]
 QueueName = Annotated[QueueState, QueryParameter(name="state")]
-AuthorFilter = Annotated[str | None, QueryParameter(max_length=200, description="an author's slug")]
-TagFilter = Annotated[str | None, QueryParameter(max_length=100)]
-ArticleFilter = Annotated[str | None, QueryParameter(max_length=200, description="an article's slug")]
-ActorFilter = Annotated[
-    str | None, QueryParameter(max_length=200, description="a moderator's name, `author`, `system` or `rule:<name>`")
+AuthorFilter = Annotated[
+    str | None, QueryParameter(max_length=200, pattern=shapes.LINE, description="an author's slug")
 ]
-ActionFilter = Annotated[str | None, QueryParameter(max_length=50)]
+TagFilter = Annotated[str | None, QueryParameter(max_length=100, pattern=shapes.LINE)]
+ArticleFilter = Annotated[
+    str | None, QueryParameter(max_length=200, pattern=shapes.LINE, description="an article's slug")
+]
+ActorFilter = Annotated[
+    str | None,
+    QueryParameter(
+        max_length=200, pattern=shapes.LINE, description="a moderator's name, `author`, `system` or `rule:<name>`"
+    ),
+]
+ActionFilter = Annotated[str | None, QueryParameter(max_length=50, pattern=shapes.LINE)]
 CommentFilter = Annotated[int | None, QueryParameter(ge=1, le=MAX_ID, description="one comment's events")]
-BanEmail = Annotated[str | None, QueryParameter(name="email", max_length=254, description="bans on this e-mail")]
+BanEmail = Annotated[
+    str | None, QueryParameter(name="email", max_length=254, pattern=shapes.LINE, description="bans on this e-mail")
+]
 BanAddress = Annotated[
     str | None,
     QueryParameter(

@@ -61,7 +61,7 @@ class CommentEdit(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
 
 class FlagIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     reason: FlagReason
-    note: Annotated[str, msgspec.Meta(max_length=500)] | None = None
+    note: Annotated[str, msgspec.Meta(max_length=500, pattern=shapes.TEXT)] | None = None
 
 
 class Flagged(msgspec.Struct, frozen=True):

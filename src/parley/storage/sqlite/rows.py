@@ -8,32 +8,27 @@ writes the SELECT list of a Struct's fields, so that a list and its Struct canno
 from __future__ import annotations
 
 import sqlite3
-from typing import Any, TypeVar
+from typing import Any
 
 import msgspec
 
 from parley.domain.records import Comment
-
-S = TypeVar("S", bound=msgspec.Struct)
+from parley.storage import records
+from parley.storage.records import S
 
 
 def columns(kind: type[msgspec.Struct], table: str = "") -> str:
-    """`a.x, a.y, ...`: the columns named like the Struct's fields, in the Struct's order."""
-    prefix = f"{table}." if table else ""
-    return ", ".join(f"{prefix}{name}" for name in kind.__struct_fields__)
+    return records.columns(kind, table)
 
 
 def record(kind: type[S], row: sqlite3.Row, *, json: tuple[str, ...] = (), **given: Any) -> S:
     """A `kind` from the row's columns of the same names; `json` names text columns holding JSON, and `given`
     supplies fields that are not columns of the row."""
-    values: dict[str, Any] = dict(given)
-    names = row.keys()
-    for name in kind.__struct_fields__:
-        if name in values or name not in names:
-            continue
-        value = row[name]
-        values[name] = msgspec.json.decode(value) if name in json and value is not None else value
-    return msgspec.convert(values, kind, strict=False)
+
+    def decode(name: str, value: Any) -> Any:
+        return msgspec.json.decode(value) if name in json else value
+
+    return records.record(kind, row, decode=decode, **given)
 
 
 COLUMNS = columns(Comment, "c")
