@@ -11,6 +11,7 @@ from litestar.exceptions import ValidationException
 from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.types import ASGIApp
+from redis.asyncio import Redis
 
 from parley.domain.identity import Hasher
 from parley.domain.records import Clock, utcnow
@@ -27,6 +28,7 @@ from parley.http import (
     limits,
     ops,
     query,
+    shared_budget,
     site,
 )
 from parley.http.cache import fastpath
@@ -68,17 +70,19 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Litestar:
         metrics_token=settings.metrics_token,
         shared_dir=settings.metrics_dir,
     )
+    redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
     budgets = limits.limits(
         writes_per_minute=settings.writes_per_minute,
         reads_per_minute=settings.reads_per_minute,
         shared=settings.limits_folder,
+        sharing=None if redis is None else shared_budget.sharing(redis, settings.redis_prefix),
     )
     return ParleyApp(
         observer=observer,
         proxies=observer.proxies,
         route_handlers=[*CONTROLLERS, *site.assets()],
         dependencies=DEPENDENCIES,
-        lifespan=[_opening(settings, clock, observer), budgets.sweeper()],
+        lifespan=[_opening(settings, clock, observer), budgets.sweeper(), _closing(redis)],
         plugins=[errors.plugin()],
         exception_handlers={ValidationException: errors.refused_parameters},
         middleware=_middleware(settings, budgets.middleware(observer.proxies)),
@@ -115,6 +119,20 @@ def _opening(settings: Settings, clock: Clock, observer: Observer) -> Lifespan:
             observer.hasher = None
             app_of(app).parts = None
             await store.close()
+
+    return lifespan
+
+
+def _closing(redis: Redis | None) -> Lifespan:
+    """The lifespan that lets go of Redis's connections (made on first use, in the app's own loop)."""
+
+    @asynccontextmanager
+    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            if redis is not None:
+                await redis.aclose()
 
     return lifespan
 

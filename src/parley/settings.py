@@ -36,6 +36,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     """PostgreSQL connections per server process."""
     redis_url: str = ""
     """redis://host:port/n: per-address budgets shared by every instance; empty counts them on this machine."""
+    redis_prefix: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_.-]{1,64}$")] = "parley"
+    """The start of every Redis key and channel name: several sites may share one Redis."""
     seeds: str = ""
     """Folder of seed articles; empty means the ones shipped with parley."""
     host: str = "127.0.0.1"

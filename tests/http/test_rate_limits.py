@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
+import msgspec
 import pytest
 from litestar import Litestar
 
@@ -15,7 +17,7 @@ from parley.domain.records import Role
 from parley.http.deps import running
 from parley.services import Services
 from parley.settings import Settings
-from tests import builders
+from tests import builders, rd
 from tests.http.helpers import connect, make_article, post
 
 WRITES, READS = 3, 5
@@ -23,15 +25,22 @@ PROXY = "10.0.0.7"
 
 
 @pytest.fixture
-def settings(tmp_path: Path, database_url: str) -> Settings:
-    return Settings(
-        database=str(tmp_path / "parley.db"),
-        database_url=database_url,
-        access_log=False,
-        writes_per_minute=WRITES,
-        reads_per_minute=READS,
-        trusted_proxies=(PROXY,),
-    )
+async def settings(tmp_path: Path, database_url: str) -> AsyncIterator[Settings]:
+    """The two deployments: one machine on SQLite, counting in its own files and memory; and instances on
+    PostgreSQL, counting in Redis, which every instance shares."""
+    fields: dict[str, Any] = {
+        "database": str(tmp_path / "parley.db"),
+        "database_url": database_url,
+        "access_log": False,
+        "writes_per_minute": WRITES,
+        "reads_per_minute": READS,
+        "trusted_proxies": (PROXY,),
+    }
+    if not database_url:
+        yield Settings(**fields)
+        return
+    async with rd.prefix() as prefix:
+        yield Settings(**fields, redis_url=rd.url(), redis_prefix=prefix)
 
 
 @pytest.fixture
@@ -281,3 +290,52 @@ async def test_refusals_before_any_database_work_give_the_write_back(
     assert missing.status_code == 404
     answers = await burst(client, article.slug, WRITES)
     assert [answer.status_code for answer in answers] == [201] * (WRITES - 1) + [429]
+
+
+async def test_a_shared_budget_keeps_no_address_in_redis(
+    settings: Settings, peers: dict[str, httpx.AsyncClient], services: Services
+) -> None:
+    if not settings.redis_url:
+        pytest.skip("counts in Redis only on the PostgreSQL deployment")
+    article = await make_article(services)
+    await peers["198.51.100.1"].post(f"/api/v1/articles/{article.slug}/comments", json=builders.comment())
+    kept = await rd.keys(settings.redis_prefix)
+    assert {key.split(":")[2] for key in kept} == {"writes"}
+    assert all("198.51.100" not in key and b"198.51.100" not in value for key, value in kept.items())
+
+
+async def test_while_redis_is_unreachable_each_instance_still_counts_its_own_budget(tmp_path: Path) -> None:
+    """A flood-control outage neither takes the site down (no 500) nor lifts the limits."""
+    closed = Settings(
+        database=str(tmp_path / "elsewhere.db"),
+        access_log=False,
+        writes_per_minute=WRITES,
+        reads_per_minute=READS,
+        redis_url="redis://127.0.0.1:9/0",  # the discard port: nothing listens there
+    )
+    app = create_app(closed)
+    async with app.lifespan(), connect(app, "198.51.100.1") as reader:
+        article = await make_article(running(app).services)
+        answers = await burst(reader, article.slug, WRITES + 1)
+    assert [answer.status_code for answer in answers] == [201] * WRITES + [429]
+
+
+async def test_instances_on_two_machines_share_each_addresss_write_budget_through_redis(
+    settings: Settings, services: Services, peers: dict[str, httpx.AsyncClient]
+) -> None:
+    """Another machine keeps no file this one sees (here: its own limits folder); only Redis joins their counts."""
+    if not settings.redis_url:
+        pytest.skip("instances on several machines are the PostgreSQL deployment's")
+    article = await make_article(services)
+    machine_b = msgspec.structs.replace(settings, database_url=settings.database_url + "&application_name=machine-b")
+    assert machine_b.limits_folder != settings.limits_folder
+    other = create_app(machine_b)
+    async with other.lifespan(), connect(other, "198.51.100.1") as elsewhere:
+        here = peers["198.51.100.1"]
+        answers = [
+            await (here if n % 2 else elsewhere).post(
+                f"/api/v1/articles/{article.slug}/comments", json=builders.comment()
+            )
+            for n in range(2 * WRITES)
+        ]
+    assert [answer.status_code for answer in answers] == [201] * WRITES + [429] * WRITES

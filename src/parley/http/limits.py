@@ -66,6 +66,16 @@ class LocalTally:
         self._kept.put(key, value)  # a window carries its own end; the bound, not expiry, frees memory
 
 
+class Draws(Protocol):
+    """A budget requests draw on: this process's `Budget`, or one shared by every instance."""
+
+    per_minute: int
+
+    async def draw(self, key: str) -> Drawn: ...
+
+    async def refund(self, key: str) -> None: ...
+
+
 @dataclass(frozen=True)
 class Drawn:
     """What one request's draw on a budget left: whether it may go on, and what its answer tells the client."""
@@ -139,7 +149,7 @@ def _window(kept: bytes | None, now: int) -> Window:
 class Limits:
     """The budgets that are switched on, by name, and the file store the shared ones count in."""
 
-    budgets: Mapping[str, Budget]
+    budgets: Mapping[str, Draws]
     shared: FileStore | None
 
     def middleware(self, proxies: Proxies) -> Callable[[ASGIApp], ASGIApp]:
@@ -151,12 +161,20 @@ class Limits:
         return _sweeping(self.shared)
 
 
-def limits(*, writes_per_minute: int, reads_per_minute: int, shared: Path) -> Limits:
+def limits(
+    *,
+    writes_per_minute: int,
+    reads_per_minute: int,
+    shared: Path,
+    sharing: Callable[[str, Budget], Draws] | None = None,
+) -> Limits:
     """One budget per limit that is on (0 is off).
 
-    Writes count in files under `shared`, which every server process of one database sees, taking turns on a
-    file lock, so an address gets its write budget once however many workers there are; a file per network
-    costs little beside a write. Reads, a hundred times as many and cheap, count in each process's memory.
+    Without Redis, writes count in files under `shared`, which every server process of one machine sees,
+    taking turns on a file lock, so an address gets its write budget once however many workers there are; a
+    file per network costs little beside a write. Reads, a hundred times as many and cheap, count in each
+    process's memory. `sharing` (Redis, for several instances behind one address) makes each budget one that
+    every instance draws on, with this process's own as its stand-in.
     """
     budgets: dict[str, Budget] = {}
     store = None
@@ -166,13 +184,15 @@ def limits(*, writes_per_minute: int, reads_per_minute: int, shared: Path) -> Li
         budgets["writes"] = Budget(writes_per_minute, store, turn)
     if reads_per_minute > 0:
         budgets["reads"] = Budget(reads_per_minute, LocalTally(), asyncio.Lock())
-    return Limits(budgets, store)
+    if sharing is None:
+        return Limits(budgets, store)
+    return Limits({name: sharing(name, local) for name, local in budgets.items()}, store)
 
 
 class _Limited:
     """The ASGI step in front of a route: a spent budget is 429 before the handler or the body is touched."""
 
-    def __init__(self, app: ASGIApp, budgets: Mapping[str, Budget], proxies: Proxies) -> None:
+    def __init__(self, app: ASGIApp, budgets: Mapping[str, Draws], proxies: Proxies) -> None:
         self._app = app
         self._budgets = budgets
         self._proxies = proxies
@@ -193,7 +213,7 @@ class _Limited:
             refused.headers = {**(refused.headers or {}), **(await charge.settle(status)).headers()}
             raise
 
-    async def _draw(self, budget: Budget, scope: Scope) -> Charge | None:
+    async def _draw(self, budget: Draws, scope: Scope) -> Charge | None:
         request: Request[Any, Any, Any] = Request(scope)
         # A moderator's work is not a flood. A token that does not authenticate is no token: it pays like anyone.
         if await moderator(request) is not None:
@@ -215,7 +235,7 @@ so a person correcting a comment is never locked out by their own typos (the ser
 class Charge:
     """One request's draw on a budget, given back if the request is refused before any database work."""
 
-    budget: Budget
+    budget: Draws
     key: str
     drawn: Drawn
 
