@@ -138,7 +138,11 @@ DATASETS = {
 
 def arguments(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--only", default=",".join(SCENARIOS), help=f"comma-separated scenarios ({','.join(SCENARIOS)})")
+    ap.add_argument("--only", default="", help=f"comma-separated scenarios ({','.join(SCENARIOS)}); default: all, "
+                    "engines only with --database")
+    ap.add_argument("--database", default="", help="an empty PostgreSQL database for the engines scenario, which it "
+                    "fills (postgresql://…)")
+    ap.add_argument("--instances", default="1,2,4", help="PostgreSQL instance counts for the engines scenario")
     ap.add_argument("--duration", type=float, default=10.0, help="seconds per wrk run (default 10)")
     ap.add_argument("--write-duration", type=float, default=15.0, help="seconds of sustained POSTs (default 15)")
     ap.add_argument("--workers", type=int, default=2, help="server processes, parley and Isso alike (default 2)")
@@ -156,7 +160,8 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = arguments(argv)
-    chosen = [name.strip() for name in args.only.split(",") if name.strip()]
+    default = [name for name in SCENARIOS if name != "engines" or args.database]
+    chosen = [name.strip() for name in (args.only or ",".join(default)).split(",") if name.strip()]
     unknown = [name for name in chosen if name not in SCENARIOS]
     if unknown:
         print(f"run.py: unknown scenario(s) {unknown}; choose from {list(SCENARIOS)}", file=sys.stderr)

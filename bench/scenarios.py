@@ -527,3 +527,12 @@ SCENARIOS: dict[str, Callable[[Context], list[Row]]] = {
     "scale": scale,
     "live": live,
 }
+
+
+def _engines(ctx: Context) -> list[Row]:
+    from engines import engines  # (bench/engines.py, which builds on this module)
+
+    return engines(ctx)
+
+
+SCENARIOS["engines"] = _engines

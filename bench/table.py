@@ -117,6 +117,19 @@ def render(info: dict[str, Any], rows: list[dict[str, Any]]) -> str:
                      _num(row["writes_per_second"], 1), _num(row["builds_per_second_per_worker"], 1)]  # fmt: skip
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
+    engines = [row for row in rows if row["table"] == "engines"]
+    if engines:
+        lines += [
+            "Engines (parley only, behind one nginx, all on the same cores): SQLite against PostgreSQL with 1, 2 and 4 "
+            "instances; req per CPU-s counts every server process (parley's and PostgreSQL's)",
+            "",
+            "| configuration | scenario | req/s | p50 ms | p99 ms | peak MiB | req per CPU-s | notes |",
+            "|---|---|--:|--:|--:|--:|--:|---|",
+        ]
+        for row in engines:
+            cells = [row["engine"], row["scenario"], *_cells(row["parley"]), _num(row["per_cpu_second"]), row["note"]]
+            lines.append("| " + " | ".join(cells) + " |")
+        lines.append("")
     lines.append(
         "(n=N): only N answers came back within the run; wrk counts no request still waiting at the end, so such "
         "latencies are lower bounds.  "

@@ -64,6 +64,8 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         writes_per_minute=0,
         reads_per_minute=0,
         stale_seconds=0,
+        # A live stream read through the in-process client must end for its answer to be read whole.
+        stream_lifetime_seconds=0.2,
     )
 
 
@@ -137,3 +139,27 @@ def at_peer(app: ASGIApp) -> ASGIApp:
         await app(scope, receive, send)
 
     return wrapped
+
+
+@asynccontextmanager
+async def over_tcp(app: ASGIApp) -> AsyncIterator[str]:
+    """The app behind a real uvicorn server on a free loopback port, in the test's loop: for answers that stream
+    (httpx's in-process transport waits for a whole body). Yields the base URL."""
+    import socket
+
+    import uvicorn
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task

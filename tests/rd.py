@@ -58,13 +58,18 @@ async def prefix() -> AsyncIterator[str]:
     try:
         yield name
     finally:
-        client = Redis.from_url(url())
-        try:
-            keys = [key async for key in client.scan_iter(match=f"{name}:*")]
-            if keys:
-                await client.delete(*keys)
-        finally:
-            await client.aclose()
+        await forget(name)
+
+
+async def forget(prefix: str) -> None:
+    """Delete every key under a prefix."""
+    client = Redis.from_url(url())
+    try:
+        keys = [key async for key in client.scan_iter(match=f"{prefix}:*")]
+        if keys:
+            await client.delete(*keys)
+    finally:
+        await client.aclose()
 
 
 async def keys(prefix: str) -> dict[str, bytes]:

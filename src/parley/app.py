@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from litestar import Litestar
+from litestar.channels import ChannelsPlugin
 from litestar.exceptions import ValidationException
 from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
@@ -26,10 +27,12 @@ from parley.http import (
     docs,
     errors,
     limits,
+    live,
     ops,
     query,
     shared_budget,
     site,
+    streams,
 )
 from parley.http.cache import fastpath
 from parley.http.deps import DEPENDENCIES, ParleyApp, ParleyRequest, Parts, app_of, parts_in
@@ -47,7 +50,9 @@ CONTROLLERS = (
     comments.ThreadController,
     comments.CommentController,
     comments.CountsController,
+    streams.ArticleStreamController,
     admin.QueueController,
+    streams.QueueStreamController,
     admin.DecisionsController,
     admin.AuditController,
     admin_site.ArticlesAdminController,
@@ -71,6 +76,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Litestar:
         shared_dir=settings.metrics_dir,
     )
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    channels = live.channels_plugin()
     budgets = limits.limits(
         writes_per_minute=settings.writes_per_minute,
         reads_per_minute=settings.reads_per_minute,
@@ -82,8 +88,8 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Litestar:
         proxies=observer.proxies,
         route_handlers=[*CONTROLLERS, *site.assets()],
         dependencies=DEPENDENCIES,
-        lifespan=[_opening(settings, clock, observer), budgets.sweeper(), _closing(redis)],
-        plugins=[errors.plugin()],
+        lifespan=[_opening(settings, clock, observer, channels), budgets.sweeper(), _closing(redis)],
+        plugins=[errors.plugin(), channels],
         exception_handlers={ValidationException: errors.refused_parameters},
         middleware=_middleware(settings, budgets.middleware(observer.proxies)),
         before_send=[browsers.security_headers],
@@ -99,23 +105,36 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Litestar:
     )
 
 
-def _opening(settings: Settings, clock: Clock, observer: Observer) -> Lifespan:
+def _opening(settings: Settings, clock: Clock, observer: Observer, channels: ChannelsPlugin) -> Lifespan:
     """The lifespan that opens the store, builds the parts on it, and closes it again."""
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         store = await open_store(settings)
+        streams: live.Live | None = None
         try:
             hasher = Hasher(await hashing_key(store, settings))
+            services = Services(store, hasher, clock)
+            streams = live.Live(
+                services.live,
+                store.change_counter,
+                channels,
+                poll_seconds=settings.stream_poll_seconds,
+                heartbeat_seconds=settings.stream_heartbeat_seconds,
+                lifetime_seconds=settings.stream_lifetime_seconds,
+            )
             app_of(app).parts = Parts(
-                Services(store, hasher, clock),
+                services,
                 page_cache_bytes=settings.page_cache_bytes,
                 stale_seconds=settings.stale_seconds,
                 observer=observer,
+                live=streams,
             )
             observer.hasher = hasher
             yield
         finally:
+            if streams is not None:
+                await streams.close()
             observer.hasher = None
             app_of(app).parts = None
             await store.close()

@@ -12,9 +12,11 @@ import tempfile
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import asyncpg
 import click
 import msgspec
 
+from parley.copy_cli import copy_command
 from parley.domain.access import CLI_ACTOR, TokenService
 from parley.domain.articles import ArticleService
 from parley.domain.errors import DomainError
@@ -25,6 +27,7 @@ from parley.domain.records import Role, utcnow
 from parley.opening import hashing_key, open_store
 from parley.seeding import SeedError, load
 from parley.settings import Settings, SettingsError
+from parley.storage.copying import CopyError
 from parley.storage.postgres.database import schema_version
 from parley.storage.sqlite.backup import backup
 from parley.storage.sqlite.database import checkpoint, migrate
@@ -246,6 +249,9 @@ def token_revoke(name: str, database: str | None) -> None:
     click.echo(f"revoked token {name!r}")
 
 
+cli.add_command(copy_command)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command; turn every expected failure into one line on stderr and exit status 1 or 2."""
     try:
@@ -256,7 +262,16 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as error:
         _fail(error.format_message())
         return 2
-    except (SettingsError, SeedError, DomainError, NoDatabase, sqlite3.Error, OSError) as error:
+    except (
+        SettingsError,
+        SeedError,
+        DomainError,
+        NoDatabase,
+        CopyError,
+        sqlite3.Error,
+        asyncpg.PostgresError,
+        OSError,
+    ) as error:
         _fail(error.detail if isinstance(error, DomainError) else str(error))
         return 1
     return 0

@@ -22,6 +22,7 @@ from uvicorn.server import ServerState
 from uvicorn.supervisors import Multiprocess
 
 from parley.domain import networks
+from parley.http import live
 
 MAX_REQUEST_LINE = 8 * 1024
 MAX_HEADER_BYTES = 32 * 1024
@@ -95,6 +96,11 @@ class GuardedHttpTools(HttpToolsProtocol):
             return False
         mine = sum(1 for other in self.connections if getattr(other, "_guard_network", None) == self._guard_network)
         return mine > self._guard_limits.per_network
+
+    def shutdown(self) -> None:
+        # Live streams never finish by themselves: end them now rather than after the grace period.
+        live.drain()
+        super().shutdown()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from parley.domain.access import BanService, TokenService
 from parley.domain.articles import ArticleService
 from parley.domain.identity import Hasher
+from parley.domain.live import LiveFeed
 from parley.domain.moderation import ModerationService
 from parley.domain.ports import Store
 from parley.domain.privacy import PrivacyService
@@ -27,3 +28,4 @@ class Services:
         self.tokens = TokenService(store, clock)
         self.bans = BanService(store, hasher, clock)
         self.privacy = PrivacyService(store, hasher, clock)
+        self.live = LiveFeed(store, clock)

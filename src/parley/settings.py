@@ -36,6 +36,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     """PostgreSQL connections per server process."""
     redis_url: str = ""
     """redis://host:port/n: per-address budgets shared by every instance; empty counts them on this machine."""
+    stream_heartbeat_seconds: Annotated[float, msgspec.Meta(gt=0, le=300)] = 15.0
+    """How often an idle live stream sends a comment line, so proxies and browsers keep it open."""
+    stream_lifetime_seconds: Annotated[float, msgspec.Meta(gt=0, le=86400)] = 3600.0
+    """How long one live stream lasts before it ends and the browser reconnects (resuming where it was), so that
+    clients spread again over the instances after a restart or a new instance."""
+    stream_poll_seconds: Annotated[float, msgspec.Meta(gt=0, le=10)] = 0.05
+    """How often a process with live streams checks the database for commits: the bound on their delay."""
     redis_prefix: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_.-]{1,64}$")] = "parley"
     """The start of every Redis key and channel name: several sites may share one Redis."""
     seeds: str = ""

@@ -187,7 +187,14 @@ def _failures(event: events.ScenarioFinished) -> list[str]:
 
 
 def test_schemathesis_finds_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    settings = Settings(database=str(tmp_path / "fuzz.db"), access_log=False, writes_per_minute=0, reads_per_minute=0)
+    settings = Settings(
+        database=str(tmp_path / "fuzz.db"),
+        access_log=False,
+        writes_per_minute=0,
+        reads_per_minute=0,
+        # A live stream answers 200 and goes on; here each ends at once, so the fuzzer reads a whole answer.
+        stream_lifetime_seconds=0.05,
+    )
     token = asyncio.run(_prepare(settings))
     app = create_app(settings)
     config = schemathesis.Config.from_dict({**CONFIG, "headers": {"Authorization": f"Bearer {token}"}})

@@ -23,6 +23,7 @@ M, A = Role.MODERATOR, Role.ADMIN
 ROLES: dict[tuple[str, str], Role] = {
     ("GET", "/api/v1/admin/queue"): M,
     ("GET", "/api/v1/admin/queue/stats"): M,
+    ("GET", "/api/v1/admin/queue/stream"): M,
     ("GET", "/api/v1/admin/comments/{comment_id}"): M,
     ("GET", "/api/v1/admin/comments/{comment_id}/history"): M,
     ("POST", "/api/v1/admin/comments/{comment_id}/moderate"): M,

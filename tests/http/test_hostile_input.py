@@ -285,3 +285,13 @@ async def test_a_nul_in_any_parameter_is_answered_alike_on_both_engines(client: 
     assert response.status_code < 500, response.text
     if path.startswith("/api/v1/counts") and response.status_code == 200:
         assert response.json()["counts"].get("a\x00b", 0) == 0
+
+
+@pytest.mark.parametrize("url", ["https://[f3]/", "http://[::1]:99999/", "https://example.org:70000"])
+async def test_an_author_url_whose_host_or_port_cannot_be_read_is_422(
+    client: Client, services: Services, url: str
+) -> None:
+    slug = (await make_article(services)).slug
+    response = await client.post(f"/api/v1/articles/{slug}/comments", json=builders.comment(author_url=url))
+    assert_problem(response, 422)
+    assert (await thread(client, slug))["count"] == 0

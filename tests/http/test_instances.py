@@ -19,7 +19,7 @@ from parley.http.deps import running
 from parley.services import Services
 from parley.settings import Settings
 from tests import builders, pg, rd
-from tests.conftest import http_client, serving
+from tests.conftest import http_client, over_tcp, serving
 from tests.http.helpers import audit_events, make_article
 
 
@@ -111,3 +111,32 @@ async def test_a_moderation_race_across_a_and_b_has_exactly_one_winner(pair: Pai
         events = await audit_events(pair.services, comment_id=int(comment_id))
         decisions = [event for event in events if event.action in ("approve", "reject")]
         assert len(decisions) == 1
+
+
+async def test_a_comment_posted_through_a_reaches_a_reader_streaming_from_b(tmp_path: Path) -> None:
+    pg.require()
+    async with pg.schema() as url:
+        settings = Settings(
+            database=str(tmp_path / "unused.db"),
+            database_url=url,
+            access_log=False,
+            writes_per_minute=0,
+            reads_per_minute=0,
+        )
+        a, b = create_app(settings), create_app(settings)
+        async with serving(a), over_tcp(b) as b_url, http_client(a) as through_a:
+            article = await make_article(running(a).services)
+            async with (
+                httpx.AsyncClient(base_url=b_url) as through_b,
+                through_b.stream("GET", f"/api/v1/articles/{article.slug}/comments/stream") as stream,
+            ):
+                lines = stream.aiter_lines()
+                assert await anext(lines) == "id: " + str(await running(a).services.live.last_id())
+                posted = await through_a.post(
+                    f"/api/v1/articles/{article.slug}/comments", json=builders.comment(body="from A")
+                )
+                async with asyncio.timeout(5):
+                    async for line in lines:
+                        if "from A" in line:
+                            break
+    assert posted.status_code == 201

@@ -152,6 +152,13 @@ class Flags(FlagReads, Protocol):
 class AuditReads(Protocol):
     async def query(self, query: AuditQuery) -> list[AuditEvent]: ...
 
+    async def after(self, after_id: int, *, article_id: int | None, limit: int) -> list[AuditEvent]:
+        """Events about comments (of one article, or any) with ids above `after_id`, oldest first. Writers take
+        turns on both engines, so ids rise in commit order and a reader who saw id N has seen every id below."""
+
+    async def last_id(self) -> int:
+        """The newest event's id; 0 for an empty log."""
+
 
 class Audit(AuditReads, Protocol):
     async def append(self, event: NewEvent) -> AuditEvent:

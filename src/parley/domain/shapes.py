@@ -6,7 +6,9 @@ also matches before a final newline ("Ann\\n" would pass as a name), and no `\\s
 
 from __future__ import annotations
 
+import ipaddress
 import re
+from urllib.parse import urlsplit
 
 from parley.domain import text
 
@@ -37,9 +39,11 @@ EMAIL_OR_NOTHING = rf"^{END}|{EMAIL}"
 EMAIL_LENGTH = 254
 
 # A web address that stays one attribute value wherever it is written: no quotes, angle brackets, backticks,
-# backslashes, braces, spaces or controls; a host of letters (IDN too), digits, dots and hyphens, or [IPv6].
+# backslashes, braces, spaces or controls; a host of letters (IDN too), digits, dots and hyphens; a real port.
 _NOT_IN_URL = rf"{SPACE}\x00-\x1f\x7f\"'<>\\^`{{|}}"
-_HOST = r"(?:[A-Za-z0-9\u00a1-\uffff](?:[A-Za-z0-9\u00a1-\uffff.-]*)|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5}){0,1}"
+# A port from 0 to 65535. No IPv6 literal: no reader's homepage is one, and a pattern cannot tell a real one.
+_PORT = r"(?::(?:[0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))"
+_HOST = rf"[A-Za-z0-9\u00a1-\uffff](?:[A-Za-z0-9\u00a1-\uffff.-]*){_PORT}{{0,1}}"
 URL_OR_NOTHING = rf"^{END}|^[Hh][Tt][Tt][Pp][Ss]?://{_HOST}(?:[/?#][^{_NOT_IN_URL}]*){{0,1}}{END}"
 
 # A network as a moderator names one to ban; `networks.parse` then reads it exactly.
@@ -72,6 +76,19 @@ def is_moderator_name(value: str) -> bool:
 
 def is_origin(value: str) -> bool:
     return _ORIGIN.fullmatch(value) is not None
+
+
+def is_url(url: str) -> bool:
+    """Whether an address URL_OR_NOTHING admitted also reads as one: a real IPv6 literal, a port below 65536."""
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # reading it checks its range
+        host = parts.netloc.rpartition("@")[2]
+        if host.startswith("["):
+            ipaddress.IPv6Address(host[1 : host.index("]")])
+    except ValueError:
+        return False
+    return True
 
 
 def normal_url(url: str) -> str:

@@ -27,6 +27,7 @@ from parley.http.cache.counts import CountAnswers
 from parley.http.cache.fastpath import Remembers
 from parley.http.cache.pages import ThreadPages
 from parley.http.client import Proxies, resolve
+from parley.http.live import Live
 from parley.http.observe import Observer
 from parley.services import Services
 
@@ -34,8 +35,11 @@ from parley.services import Services
 class Parts:
     """What the app runs on once started: the services and the answers each process remembers."""
 
-    def __init__(self, services: Services, *, page_cache_bytes: int, stale_seconds: float, observer: Observer) -> None:
+    def __init__(
+        self, services: Services, *, page_cache_bytes: int, stale_seconds: float, observer: Observer, live: Live
+    ) -> None:
         self.services = services
+        self.live = live
         self.pages = ThreadPages(
             services.threads,
             max_bytes=page_cache_bytes,
@@ -76,6 +80,9 @@ class ParleyApp(Litestar):
             await super().__call__(scope, receive, sending)
         finally:
             self.observer.record(scope, status, time.perf_counter() - started)
+            # A write this process made: its live streams need not wait for their next look at the database.
+            if scope["method"] != "GET" and status < 300 and self.parts is not None:
+                self.parts.live.poke()
 
 
 def app_of(app: Litestar) -> ParleyApp:
@@ -153,6 +160,10 @@ def _counts(request: ParleyRequest) -> CountAnswers:
     return parts_of(request).counts
 
 
+def _live(request: ParleyRequest) -> Live:
+    return parts_of(request).live
+
+
 def _observer(request: ParleyRequest) -> Observer:
     return app_of(request.app).observer
 
@@ -197,6 +208,7 @@ DEPENDENCIES: dict[str, Provide] = {
     "pages": _provide(_pages),
     "counts": _provide(_counts),
     "observer": _provide(_observer),
+    "live": _provide(_live),
     "moderator": _provide(_moderator),
 }
 """Each dependency a handler may name, typed by its provider."""

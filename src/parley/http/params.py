@@ -78,3 +78,12 @@ IdempotencyKey = Annotated[
     ),
 ]
 IfNoneMatch = Annotated[str | None, HeaderParameter(name="If-None-Match", max_length=1000)]
+LastEventId = Annotated[
+    str | None,
+    HeaderParameter(
+        name="Last-Event-ID",
+        max_length=20,
+        description="the `id` of the last event received: the stream resumes after it (browsers send it on "
+        "reconnect); an id this stream never gave out is ignored, and the stream starts from now",
+    ),
+]

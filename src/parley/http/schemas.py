@@ -43,6 +43,10 @@ class CommentIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
     parent_id: CommentId | None = None
     honeypot: Honeypot | None = None
 
+    def __post_init__(self) -> None:
+        if self.author_url and not shapes.is_url(self.author_url):
+            raise ValueError("author_url is not a web address: its host or port cannot be read")
+
     def to_draft(self) -> Draft:
         return Draft(
             author_name=self.author_name,

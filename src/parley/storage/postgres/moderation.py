@@ -90,6 +90,21 @@ class PgAudit:
         args = (query.actor, query.action, query.comment_id, query.before_id, query.limit)
         return [record(AuditEvent, row) for row in await self._conn.fetch(self._QUERY, *args)]
 
+    _AFTER = f"""
+    SELECT {columns(AuditEvent, "e")} FROM audit_events e JOIN comments c ON c.id = e.comment_id
+     WHERE e.id > $1 AND ($2::bigint IS NULL OR c.article_id = $2)
+     ORDER BY e.id
+     LIMIT $3
+    """
+
+    async def after(self, after_id: int, *, article_id: int | None, limit: int) -> list[AuditEvent]:
+        return [record(AuditEvent, row) for row in await self._conn.fetch(self._AFTER, after_id, article_id, limit)]
+
+    _LAST_ID = "SELECT COALESCE(MAX(id), 0) AS id FROM audit_events"
+
+    async def last_id(self) -> int:
+        return int(one(await self._conn.fetchrow(self._LAST_ID))["id"])
+
 
 _BAN_COLUMNS = columns(Ban)
 

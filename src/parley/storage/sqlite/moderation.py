@@ -63,6 +63,23 @@ class SqliteAudit:
     def __init__(self, conn: Conn) -> None:
         self._conn = conn
 
+    _AFTER = f"""
+    SELECT {columns(AuditEvent, "e")} FROM audit_events e JOIN comments c ON c.id = e.comment_id
+     WHERE e.id > :after_id AND (:article_id IS NULL OR c.article_id = :article_id)
+     ORDER BY e.id
+     LIMIT :limit
+    """
+
+    async def after(self, after_id: int, *, article_id: int | None, limit: int) -> list[AuditEvent]:
+        params = {"after_id": after_id, "article_id": article_id, "limit": limit}
+        return [record(AuditEvent, row) for row in await self._conn.execute_fetchall(self._AFTER, params)]
+
+    _LAST_ID = "SELECT COALESCE(MAX(id), 0) AS id FROM audit_events"
+
+    async def last_id(self) -> int:
+        rows = list(await self._conn.execute_fetchall(self._LAST_ID))
+        return int(rows[0]["id"])
+
     _APPEND = f"""
     INSERT INTO audit_events (comment_id, actor, action, from_status, to_status, reason, created_at)
     VALUES (:comment_id, :actor, :action, :from_status, :to_status, :reason, :at)

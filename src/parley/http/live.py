@@ -1,0 +1,235 @@
+"""Server-Sent Events: each article's readers and the moderators told of changes as they commit.
+
+The database is the feed (the audit log, read forward from an event id), so every instance and every worker
+tells the same story and a client that reconnects with `Last-Event-ID` misses nothing. Inside a process, one
+pump reads the feed while anyone listens and fans it out through Litestar Channels, each subscriber with a
+bounded backlog: a client too slow to keep up is disconnected, and resumes from the database when it returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import weakref
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import msgspec
+from litestar.channels import ChannelsPlugin, Subscriber
+from litestar.channels.backends.memory import MemoryChannelsBackend
+from litestar.response import ServerSentEventMessage
+
+from parley.domain import tree
+from parley.domain.live import Happening, LiveFeed
+from parley.http.schemas import CommentNode
+
+log = logging.getLogger("parley.live")
+
+BACKLOG = 64
+"""Messages waiting for one client at most; a client that lets this many pile up is disconnected."""
+REPLAY = 1_000
+"""Events replayed after a `Last-Event-ID` at most; further behind, the client is told to `reset`."""
+QUEUE_CHANNEL = "queue"
+
+_running: weakref.WeakSet[Live] = weakref.WeakSet()
+
+
+def drain() -> None:
+    """The server is shutting down: every stream of this process ends now, cleanly, so that a rolling restart
+    does not wait out the grace period; clients reconnect (to another instance) and resume."""
+    for each in list(_running):
+        each.draining.set()
+
+
+def channels_plugin() -> ChannelsPlugin:
+    """Fan-out inside one process; what crosses processes and instances is the database's feed."""
+    return ChannelsPlugin(
+        backend=MemoryChannelsBackend(),
+        arbitrary_channels_allowed=True,
+        subscriber_max_backlog=BACKLOG,
+        subscriber_backlog_strategy="backoff",
+    )
+
+
+class Notice(msgspec.Struct, frozen=True):
+    """What the pump publishes: one event's id and the SSE messages each kind of listener gets for it."""
+
+    id: int
+    messages: list[tuple[str, str]]
+
+
+_encode = msgspec.json.Encoder().encode
+
+
+def public_messages(happening: Happening) -> list[tuple[str, str]]:
+    """What an article's readers are told: a comment shown (new or changed), one gone, and the new count."""
+    comment = happening.comment
+    if happening.shown:
+        node = CommentNode.of(tree.author_view(comment))
+        first = ("comment", _encode(node).decode())
+    else:
+        first = ("removed", _encode({"id": str(comment.id)}).decode())
+    return [first, ("count", _encode({"count": happening.count}).decode())]
+
+
+def queue_messages(happening: Happening) -> list[tuple[str, str]]:
+    """What moderators are told: every decision, submission and edit, as the audit log has it."""
+    event = happening.event
+    told = {
+        "comment_id": str(happening.comment.id),
+        "article": happening.slug,
+        "action": event.action,
+        "actor": event.actor,
+        "from_status": event.from_status,
+        "to_status": event.to_status,
+        "status": happening.comment.status,
+    }
+    return [("queue", _encode(told).decode())]
+
+
+class Live:
+    """The pump (running while anyone listens) and the streams; one per process."""
+
+    def __init__(
+        self,
+        feed: LiveFeed,
+        changes: Callable[[], Awaitable[int]],
+        channels: ChannelsPlugin,
+        *,
+        poll_seconds: float,
+        heartbeat_seconds: float,
+        lifetime_seconds: float,
+    ) -> None:
+        self._feed = feed
+        self._changes = changes
+        self._channels = channels
+        self._poll = poll_seconds
+        self._heartbeat = heartbeat_seconds
+        self._lifetime = lifetime_seconds
+        self._listeners = 0
+        self._pump: asyncio.Task[None] | None = None
+        self.draining = asyncio.Event()
+        self._poked = asyncio.Event()
+        _running.add(self)
+
+    def poke(self) -> None:
+        """Something was just committed here: look at the feed now rather than at the next poll."""
+        if self._listeners:
+            self._poked.set()
+
+    @property
+    def listeners(self) -> int:
+        return self._listeners
+
+    async def close(self) -> None:
+        if self._pump is not None:
+            self._pump.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._pump
+
+    @contextlib.asynccontextmanager
+    async def _listening(self, channel: str) -> AsyncIterator[Subscriber]:
+        self._listeners += 1
+        try:
+            if self._pump is None or self._pump.done():
+                # The counter first: a commit between the two reads then moves it, and the pump reads again.
+                seen = await self._changes()
+                start = await self._feed.last_id()
+                self._pump = asyncio.create_task(self._pumping(seen, start))
+            async with self._channels.start_subscription([channel]) as subscriber:
+                yield subscriber
+        finally:
+            self._listeners -= 1
+
+    async def _pumping(self, seen: int, last: int) -> None:
+        """Read the feed after every commit anyone makes, until no one listens."""
+        while self._listeners:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._poked.wait(), self._poll)
+            self._poked.clear()
+            now = await self._changes()
+            if now == seen:
+                continue
+            seen = now
+            while happenings := await self._feed.since(last):
+                for happening in happenings:
+                    if happening.public:
+                        notice = Notice(happening.id, public_messages(happening))
+                        self._channels.publish(_encode(notice), f"article:{happening.article_id}")
+                    self._channels.publish(_encode(Notice(happening.id, queue_messages(happening))), QUEUE_CHANNEL)
+                last = happenings[-1].id
+
+    def article(self, article_id: int, after: int | None) -> AsyncIterator[ServerSentEventMessage]:
+        """One article's readers' stream, resumed after event `after` if given."""
+
+        async def replay(since: int) -> list[Notice]:
+            found = await self._feed.since(since, article_id=article_id, limit=REPLAY + 1)
+            return [Notice(h.id, public_messages(h)) for h in found if h.public] + _mark(found)
+
+        return self._stream(f"article:{article_id}", after, replay)
+
+    def queue(self, after: int | None) -> AsyncIterator[ServerSentEventMessage]:
+        """The moderators' stream of queue changes, resumed after event `after` if given."""
+
+        async def replay(since: int) -> list[Notice]:
+            found = await self._feed.since(since, limit=REPLAY + 1)
+            return [Notice(h.id, queue_messages(h)) for h in found] + _mark(found)
+
+        return self._stream(QUEUE_CHANNEL, after, replay)
+
+    async def _stream(
+        self, channel: str, after: int | None, replay: Callable[[int], Awaitable[list[Notice]]]
+    ) -> AsyncIterator[ServerSentEventMessage]:
+        async with self._listening(channel) as subscriber:
+            if after is None:
+                sent = await self._feed.last_id()
+                yield ServerSentEventMessage(event="ready", data="{}", id=sent)
+            else:
+                sent = after
+                notices = await replay(after)
+                if notices and notices[-1].id < 0:  # more than REPLAY behind: start again from the thread
+                    sent = await self._feed.last_id()
+                    yield ServerSentEventMessage(event="reset", data="{}", id=sent)
+                    notices = []
+                for notice in notices:
+                    for event, data in notice.messages:
+                        yield ServerSentEventMessage(event=event, data=data, id=notice.id)
+                    sent = max(sent, notice.id)
+            events = subscriber.iter_events()
+            waiting: asyncio.Task[Any] = asyncio.ensure_future(anext(events))
+            draining = asyncio.ensure_future(self.draining.wait())
+            ends = time.monotonic() + self._lifetime
+            try:
+                while (left := ends - time.monotonic()) > 0:
+                    done, _ = await asyncio.wait(
+                        {waiting, draining}, timeout=min(self._heartbeat, left), return_when=asyncio.FIRST_COMPLETED
+                    )
+                    if draining in done:
+                        return
+                    if not done and time.monotonic() >= ends:
+                        return
+                    if not done:
+                        yield ServerSentEventMessage(comment="heartbeat", data=None)
+                        continue
+                    if subscriber.qsize >= BACKLOG - 1:
+                        log.info("a stream client fell %d messages behind and was disconnected", BACKLOG)
+                        return
+                    notice = msgspec.json.decode(waiting.result(), type=Notice)
+                    waiting = asyncio.ensure_future(anext(events))
+                    if notice.id <= sent:
+                        continue  # already replayed
+                    for event, data in notice.messages:
+                        yield ServerSentEventMessage(event=event, data=data, id=notice.id)
+                    sent = notice.id
+            finally:
+                for task in (waiting, draining):
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
+                        await task
+
+
+def _mark(found: list[Happening]) -> list[Notice]:
+    """A marker (id -1) when a replay found more events than it may send."""
+    return [Notice(-1, [])] if len(found) > REPLAY else []
