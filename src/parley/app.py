@@ -26,6 +26,7 @@ from parley.http import (
     comments,
     docs,
     errors,
+    feeds,
     limits,
     live,
     ops,
@@ -53,6 +54,7 @@ CONTROLLERS = (
     streams.ArticleStreamController,
     admin.QueueController,
     streams.QueueStreamController,
+    feeds.FeedsController,
     admin.DecisionsController,
     admin.AuditController,
     admin_site.ArticlesAdminController,
@@ -129,6 +131,7 @@ def _opening(settings: Settings, clock: Clock, observer: Observer, channels: Cha
                 stale_seconds=settings.stale_seconds,
                 observer=observer,
                 live=streams,
+                public_url=settings.public_url,
             )
             observer.hasher = hasher
             yield

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from parley.domain.access import BanService, TokenService
 from parley.domain.articles import ArticleService
+from parley.domain.feeds import FeedService
 from parley.domain.identity import Hasher
 from parley.domain.live import LiveFeed
 from parley.domain.moderation import ModerationService
@@ -29,3 +30,4 @@ class Services:
         self.bans = BanService(store, hasher, clock)
         self.privacy = PrivacyService(store, hasher, clock)
         self.live = LiveFeed(store, clock)
+        self.feeds = FeedService(store, clock)

@@ -36,6 +36,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     """PostgreSQL connections per server process."""
     redis_url: str = ""
     """redis://host:port/n: per-address budgets shared by every instance; empty counts them on this machine."""
+    public_url: Annotated[str, msgspec.Meta(pattern=r"^(https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?)?$")] = ""
+    """https://news.example.org: where readers reach the site; feed links name it (empty: the request's host)."""
     stream_heartbeat_seconds: Annotated[float, msgspec.Meta(gt=0, le=300)] = 15.0
     """How often an idle live stream sends a comment line, so proxies and browsers keep it open."""
     stream_lifetime_seconds: Annotated[float, msgspec.Meta(gt=0, le=86400)] = 3600.0

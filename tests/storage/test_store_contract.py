@@ -530,3 +530,37 @@ async def test_an_edit_keeps_the_text_it_replaced_for_moderators_until_the_autho
         await tx.comments.anonymise(comment)
         (item,) = await tx.comments.queue("pending", article_id=None, after=None, limit=10)
     assert (item.comment.body, item.previous_body) == ("", None)
+
+
+async def test_the_newest_visible_comments_are_listed_per_article_or_site_wide(store: Store) -> None:
+    one, other = await add_article(store), await add_article(store)
+    later = await add_article(store, published_at=NOW + DAY)
+    async with store.writing() as tx:
+        first = await add_comment(tx, one, body="first")
+        await add_comment(tx, one, body="held", visible=False)
+        reply = await add_comment(tx, other, body="elsewhere")
+        await add_comment(tx, later, body="not yet published")
+        last = await add_comment(tx, one, first, body="a reply")
+    async with store.reading() as tx:
+        site = await tx.comments.recent(article_id=None, now=NOW, limit=10)
+        assert [c.body for c in site] == ["a reply", "elsewhere", "first"]
+        assert [c.id for c in await tx.comments.recent(article_id=one.id, now=NOW, limit=10)] == [last.id, first.id]
+        assert [c.id for c in await tx.comments.recent(article_id=None, now=NOW, limit=1)] == [last.id]
+        assert reply.id in [c.id for c in await tx.comments.recent(article_id=other.id, now=NOW, limit=10)]
+        assert await tx.comments.recent(article_id=later.id, now=NOW, limit=10) == []
+
+
+async def test_the_audit_log_reads_forward_from_an_id_per_article_or_all(store: Store) -> None:
+    one, other = await add_article(store), await add_article(store)
+    async with store.writing() as tx:
+        here, there = await add_comment(tx, one, body="here"), await add_comment(tx, other, body="there")
+        events = [
+            await tx.audit.append(NewEvent(actor="a", action="create", at=NOW, comment_id=c.id))
+            for c in (here, there, here)
+        ]
+        await tx.audit.append(NewEvent(actor="admin", action="policy", at=NOW))  # about no comment
+    async with store.reading() as tx:
+        assert await tx.audit.last_id() == events[-1].id + 1
+        assert [e.id for e in await tx.audit.after(0, article_id=None, limit=10)] == [e.id for e in events]
+        assert [e.id for e in await tx.audit.after(events[0].id, article_id=one.id, limit=10)] == [events[2].id]
+        assert [e.id for e in await tx.audit.after(0, article_id=None, limit=2)] == [events[0].id, events[1].id]

@@ -99,6 +99,8 @@ class CommentReads(AuthorHistory, Protocol):
         self, state: str, *, article_id: int | None, after: Position | None, limit: int
     ) -> list[QueueItem]: ...
     async def queue_stats(self) -> dict[str, int]: ...
+    async def recent(self, *, article_id: int | None, now: datetime, limit: int) -> list[Comment]:
+        """The newest comments readers see (of one article, or of any published by `now`), newest first."""
 
 
 class Comments(CommentReads, Protocol):

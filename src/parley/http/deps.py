@@ -17,6 +17,7 @@ from litestar.types import Message, Receive, Scope, Send
 
 from parley.domain.access import BanService, TokenService
 from parley.domain.articles import ArticleService
+from parley.domain.feeds import FeedService
 from parley.domain.identity import Client
 from parley.domain.moderation import ModerationService
 from parley.domain.ports import Store
@@ -36,10 +37,18 @@ class Parts:
     """What the app runs on once started: the services and the answers each process remembers."""
 
     def __init__(
-        self, services: Services, *, page_cache_bytes: int, stale_seconds: float, observer: Observer, live: Live
+        self,
+        services: Services,
+        *,
+        page_cache_bytes: int,
+        stale_seconds: float,
+        observer: Observer,
+        live: Live,
+        public_url: str = "",
     ) -> None:
         self.services = services
         self.live = live
+        self.public_url = public_url
         self.pages = ThreadPages(
             services.threads,
             max_bytes=page_cache_bytes,
@@ -160,6 +169,10 @@ def _counts(request: ParleyRequest) -> CountAnswers:
     return parts_of(request).counts
 
 
+def _feeds(request: ParleyRequest) -> FeedService:
+    return parts_of(request).services.feeds
+
+
 def _live(request: ParleyRequest) -> Live:
     return parts_of(request).live
 
@@ -209,6 +222,7 @@ DEPENDENCIES: dict[str, Provide] = {
     "counts": _provide(_counts),
     "observer": _provide(_observer),
     "live": _provide(_live),
+    "feeds": _provide(_feeds),
     "moderator": _provide(_moderator),
 }
 """Each dependency a handler may name, typed by its provider."""

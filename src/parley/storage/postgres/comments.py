@@ -110,6 +110,16 @@ class PgComments:
         sql = "SELECT COUNT(*) FROM comments WHERE author_key = $1 AND created_at >= $2"
         return int(await self._conn.fetchval(sql, author_key, since))
 
+    _RECENT = f"""
+    SELECT {COMMENT_COLUMNS} FROM comments c JOIN articles a ON a.id = c.article_id
+     WHERE c.visible AND ($1::bigint IS NULL OR c.article_id = $1) AND a.published_at <= $2
+     ORDER BY c.id DESC
+     LIMIT $3
+    """
+
+    async def recent(self, *, article_id: int | None, now: datetime, limit: int) -> list[Comment]:
+        return [record(Comment, row) for row in await self._conn.fetch(self._RECENT, article_id, now, limit)]
+
     async def by_email_hash(self, email_hash: str) -> list[Comment]:
         sql = f"SELECT {COMMENT_COLUMNS} FROM comments c WHERE c.email_hash = $1 ORDER BY c.id"
         return [record(Comment, row) for row in await self._conn.fetch(sql, email_hash)]

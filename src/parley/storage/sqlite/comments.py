@@ -150,6 +150,17 @@ class SqliteComments:
 
     _BY_EMAIL = f"SELECT {COLUMNS} FROM comments c WHERE c.email_hash = :email_hash ORDER BY c.id"
 
+    _RECENT = f"""
+    SELECT {COLUMNS} FROM comments c JOIN articles a ON a.id = c.article_id
+     WHERE c.visible = 1 AND (:article_id IS NULL OR c.article_id = :article_id) AND a.published_at <= :now
+     ORDER BY c.id DESC
+     LIMIT :limit
+    """
+
+    async def recent(self, *, article_id: int | None, now: datetime, limit: int) -> list[Comment]:
+        params = {"article_id": article_id, "now": stamp(now), "limit": limit}
+        return [comment(row) for row in await self._conn.execute_fetchall(self._RECENT, params)]
+
     async def by_email_hash(self, email_hash: str) -> list[Comment]:
         rows = await self._conn.execute_fetchall(self._BY_EMAIL, {"email_hash": email_hash})
         return [comment(row) for row in rows]
