@@ -138,3 +138,43 @@ async def test_a_row_changed_in_the_target_is_caught_by_the_check(tmp_path: Path
 def test_an_address_that_is_no_database_is_a_one_line_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["copy", "--from", "mysql://x/y", "--to", "sqlite:///tmp/never.db"]) == 1
     assert capsys.readouterr().err.startswith("parley: error: not a database address")
+
+
+async def test_the_same_file_under_another_name_is_refused_and_left_whole(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "site.db"
+    site = await live_in(f"sqlite://{source}")
+    before = await read_all(f"sqlite://{source}", site)
+    (tmp_path / "link").symlink_to(tmp_path)
+    assert await asyncio.to_thread(copy, str(source), f"sqlite://{tmp_path / 'link' / 'site.db'}", "--replace") == 1
+    assert "same database" in capsys.readouterr().err
+    assert await read_all(f"sqlite://{source}", site) == before
+
+
+async def test_a_source_that_is_missing_or_holds_no_site_changes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = f"sqlite://{tmp_path / 'kept.db'}"
+    site = await live_in(target)
+    before = await read_all(target, site)
+    missing = tmp_path / "tpyo.db"
+    assert await asyncio.to_thread(copy, str(missing), target, "--replace") == 1
+    assert not missing.exists()  # never made
+    assert main(["migrate", "--database", str(tmp_path / "empty.db")]) == 0
+    capsys.readouterr()
+    assert await asyncio.to_thread(copy, str(tmp_path / "empty.db"), target, "--replace") == 1
+    assert "holds no parley site" in capsys.readouterr().err
+    assert await read_all(target, site) == before
+
+
+async def test_one_postgresql_database_spelled_two_ways_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    pg.require()
+    async with pg.schema() as url:
+        site = await live_in(url)
+        before = await read_all(url, site)
+        other_spelling = url.replace("127.0.0.1", "localhost")
+        assert other_spelling != url
+        assert await asyncio.to_thread(copy, url, other_spelling, "--replace") == 1
+        assert "same database" in capsys.readouterr().err
+        assert await read_all(url, site) == before

@@ -124,6 +124,8 @@ def _opening(settings: Settings, clock: Clock, observer: Observer, channels: Cha
                 poll_seconds=settings.stream_poll_seconds,
                 heartbeat_seconds=settings.stream_heartbeat_seconds,
                 lifetime_seconds=settings.stream_lifetime_seconds,
+                max_streams=settings.max_streams,
+                per_network=settings.streams_per_address,
             )
             app_of(app).parts = Parts(
                 services,

@@ -10,7 +10,17 @@ import click
 from parley.opening import open_store
 from parley.settings import Settings
 from parley.storage.copying import CopyError
-from parley.storage.moving import TableCheck, address, copy_site, open_side, remove_sqlite, totals
+from parley.storage.moving import (
+    TableCheck,
+    address,
+    copy_site,
+    open_side,
+    open_source,
+    remove_sqlite,
+    same_file,
+    target_is,
+    totals,
+)
 
 
 @click.command("copy")
@@ -22,13 +32,12 @@ def copy_command(source: str, target: str, replace: bool, batch: int) -> None:
     """Copy every table, keeping every id, hash and audit event; then compare row counts and checksums.
 
     Stop the service (or accept that comments written during the copy stay behind) and point it at the target
-    afterwards. Both databases are first brought to the current schema.
+    afterwards. The source is only read, and must hold a site at the current schema (`parley migrate` it first);
+    the target is made or brought to the current schema.
     """
     origin, destination = address(source), address(target)
-    if origin.where == destination.where:
+    if same_file(origin, destination):
         raise CopyError("the source and the target are the same database")
-    if replace and not destination.postgres:
-        remove_sqlite(destination.database)
     checks = asyncio.run(_copy(origin, destination, batch=batch, replace=replace))
     width = max(len(check.table) for check in checks)
     for check in checks:
@@ -42,10 +51,20 @@ def copy_command(source: str, target: str, replace: bool, batch: int) -> None:
 
 
 async def _copy(origin: Settings, destination: Settings, *, batch: int, replace: bool) -> list[TableCheck]:
-    for settings in (origin, destination):
-        click.echo(f"parley: database {settings.where}", err=True)
-        await (await open_store(settings)).close()  # made, or brought to the current schema
-    source, target = await open_side(origin), await open_side(destination)
+    click.echo(f"parley: database {origin.where} (source)", err=True)
+    source = await open_source(origin)
+    try:
+        # Nothing is removed or emptied before the source is known to be a site, and another database.
+        if await target_is(source, destination):
+            raise CopyError("the source and the target are the same database")
+        if replace and not destination.postgres:
+            remove_sqlite(destination.database)
+        click.echo(f"parley: database {destination.where} (target)", err=True)
+        await (await open_store(destination)).close()  # made, or brought to the current schema
+        target = await open_side(destination)
+    except BaseException:
+        await source.close()
+        raise
     try:
         stderr = sys.stderr
         with click.progressbar(length=await totals(source), label="copying", file=stderr) as bar:

@@ -43,6 +43,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     stream_lifetime_seconds: Annotated[float, msgspec.Meta(gt=0, le=86400)] = 3600.0
     """How long one live stream lasts before it ends and the browser reconnects (resuming where it was), so that
     clients spread again over the instances after a restart or a new instance."""
+    max_streams: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 500
+    """Live streams one server process holds; past it, 503 (keep it below PARLEY_MAX_CONNECTIONS)."""
+    streams_per_address: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 10
+    """Live streams one network may hold per server process; past it, 429."""
     stream_poll_seconds: Annotated[float, msgspec.Meta(gt=0, le=10)] = 0.05
     """How often a process with live streams checks the database for commits: the bound on their delay."""
     redis_prefix: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_.-]{1,64}$")] = "parley"

@@ -263,3 +263,27 @@ async def test_patching_an_unknown_article_is_404(client: Client, admin: dict[st
     response = await client.patch("/api/v1/admin/articles/nope", json={"comments_open": False}, headers=admin)
     assert response.status_code == 404
     assert (await client.get("/api/v1/admin/articles/nope", headers=admin)).status_code == 404
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00Z", "9999-12-31T23:59:59.999999Z", "0001-06-01T12:00:00Z"])
+async def test_instants_no_engine_can_read_back_are_422_and_store_nothing(
+    client: Client, admin: dict[str, str], services: Services, moment: str
+) -> None:
+    """PostgreSQL would keep Python's first and last instants as -infinity and infinity and fail every read."""
+    article = await make_article(services)
+    body = {
+        "slug": "far-off",
+        "title": "Far off",
+        "author": {"slug": "desk", "name": "Desk"},
+        "body": "text",
+        "published_at": moment,
+    }
+    made = await client.post("/api/v1/admin/articles", json=body, headers=admin)
+    moved = await client.patch(f"/api/v1/admin/articles/{article.slug}", json={"published_at": moment}, headers=admin)
+    banned = await client.post(
+        "/api/v1/admin/bans", json={"email": "x@example.org", "expires_at": moment}, headers=admin
+    )
+    assert (made.status_code, moved.status_code, banned.status_code) == (422, 422, 422)
+    assert (await client.get("/api/v1/articles")).status_code == 200
+    assert (await client.get(f"/api/v1/articles/{article.slug}")).status_code == 200
+    assert (await client.get("/api/v1/admin/bans", headers=admin)).json()["items"] == []

@@ -201,7 +201,7 @@ async def test_a_stream_that_falls_a_backlog_behind_is_ended_and_holds_no_more(s
     """Driven below HTTP, where the test decides when the client reads: it reads nothing while comments pour in."""
     article = await make_article(site.services)
     streams = running(site.app).live
-    stream = streams.article(article.id, None)
+    stream = streams.article(article.id, None, "198.51.100.9")
     assert (await anext(stream)).event == "ready"
     for n in range(live.BACKLOG + 10):
         await site.services.submissions.submit(
@@ -224,7 +224,7 @@ async def test_a_stream_ends_after_its_lifetime_so_clients_spread_over_instances
     assert asyncio.get_running_loop().time() - started < 5
 
 
-@pytest.mark.parametrize("given", ["yesterday", "-1", "0.5", "007", "9" * 20])
+@pytest.mark.parametrize("given", ["yesterday", "-1", "0.5", "007", "9" * 20, "9" * 16])
 async def test_an_event_id_the_stream_never_gave_out_starts_the_stream_from_now(site: Site, given: str) -> None:
     article = await make_article(site.services)
     async with site.listen(f"/api/v1/articles/{article.slug}/comments/stream", **{"Last-Event-ID": given}) as events:
@@ -245,3 +245,82 @@ async def test_a_write_through_this_process_wakes_its_streams_without_waiting_fo
             await client.post(f"/api/v1/articles/{article.slug}/comments", json=builders.comment())
             await events.named("comment")
             assert asyncio.get_running_loop().time() - began < 2  # not the ten seconds of the poll
+
+
+async def test_streams_are_capped_per_network_and_per_process(settings: Settings) -> None:
+    capped = msgspec.structs.replace(
+        settings,
+        stream_lifetime_seconds=60,
+        streams_per_address=2,
+        max_streams=3,
+        trusted_proxies=("127.0.0.1",),
+    )
+    app = create_app(capped)
+    async with over_tcp(app) as url, httpx.AsyncClient(base_url=url, timeout=10) as client:
+        here = Site(app, url)
+        article = await make_article(here.services)
+        path = f"/api/v1/articles/{article.slug}/comments/stream"
+        async with contextlib.AsyncExitStack() as stack:
+            for _ in range(2):
+                await stack.enter_async_context(here.listen(path, **{"X-Forwarded-For": "198.51.100.1"}))
+            third = await client.get(path, headers={"X-Forwarded-For": "198.51.100.1"})
+            assert (third.status_code, third.json()["code"]) == (429, "too_many_requests")
+            await stack.enter_async_context(here.listen(path, **{"X-Forwarded-For": "198.51.100.2"}))
+            full = await client.get(path, headers={"X-Forwarded-For": "198.51.100.3"})
+            assert full.status_code == 503
+            assert full.headers["retry-after"] == "5"
+        await here.client.aclose()
+        # Closed streams give their places back.
+        async with (
+            httpx.AsyncClient(base_url=url, timeout=10) as again,
+            again.stream("GET", path, headers={"X-Forwarded-For": "198.51.100.1"}) as reopened,
+        ):
+            assert reopened.status_code == 200
+
+
+async def test_a_reader_too_far_behind_is_told_to_reset_without_a_replay(site: Site) -> None:
+    article = await make_article(site.services)
+    url = f"/api/v1/articles/{article.slug}/comments/stream"
+    async with site.listen(url) as events:
+        last = (await events.named("ready"))["id"]
+    for n in range(live.REPLAY + 1):
+        await site.services.submissions.submit(
+            article.slug, Draft(author_name=f"Many {n}", body=f"many {n}"), Origin(f"10.9.{n // 250}.{n % 250}")
+        )
+    async with site.listen(url, **{"Last-Event-ID": last}) as events:
+        reset = await events.named("reset", "comment")
+    assert reset["event"] == "reset"
+    assert reset["id"] == str(await site.services.live.last_id())
+
+
+async def test_a_stream_write_that_waits_too_long_for_its_client_ends_the_stream() -> None:
+    async def never(message: object) -> None:
+        await asyncio.Event().wait()
+
+    with pytest.raises(live.Stalled):
+        await live.patient(never, 0.05)({"type": "http.response.body", "body": b": heartbeat\n\n"})
+
+
+async def test_a_burst_of_streams_from_one_network_gets_only_its_share(settings: Settings) -> None:
+    """Places are taken when a stream is answered, not when it first runs: a burst cannot slip past."""
+    capped = msgspec.structs.replace(settings, stream_lifetime_seconds=60, streams_per_address=2)
+    app = create_app(capped)
+    async with over_tcp(app) as url, httpx.AsyncClient(base_url=url, timeout=10) as client:
+        article = await make_article(running(app).services)
+        path = f"/api/v1/articles/{article.slug}/comments/stream"
+        statuses: list[int] = []
+        hold, answered = asyncio.Event(), asyncio.Event()
+
+        async def open_one() -> None:
+            async with client.stream("GET", path) as response:
+                statuses.append(response.status_code)
+                if len(statuses) == 8:
+                    answered.set()
+                if response.status_code == 200:
+                    await hold.wait()
+
+        tasks = [asyncio.create_task(open_one()) for _ in range(8)]
+        await asyncio.wait_for(answered.wait(), 5)
+        hold.set()
+        await asyncio.gather(*tasks)
+    assert sorted(statuses) == [200, 200] + [429] * 6

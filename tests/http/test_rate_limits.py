@@ -339,3 +339,18 @@ async def test_instances_on_two_machines_share_each_addresss_write_budget_throug
             for n in range(2 * WRITES)
         ]
     assert [answer.status_code for answer in answers] == [201] * WRITES + [429] * WRITES
+
+
+async def test_a_refusal_decided_after_reading_the_database_is_not_given_back(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    """An Idempotency-Key reused with another body is 422 too, but only after the database was read: it counts."""
+    article = await make_article(services)
+    url = f"/api/v1/articles/{article.slug}/comments"
+    key = {"Idempotency-Key": "reused-key"}
+    assert (await client.post(url, json=builders.comment(body="first"), headers=key)).status_code == 201
+    answers = [await client.post(url, json=builders.comment(body=f"other {n}"), headers=key) for n in range(WRITES)]
+    assert [answer.status_code for answer in answers] == [422] * (WRITES - 1) + [429]
+    assert answers[0].json()["code"] == "idempotency_mismatch"
+    assert answers[0].headers["ratelimit-remaining"] == str(WRITES - 2)
+    assert all("x-parley-decided" not in answer.headers for answer in answers)

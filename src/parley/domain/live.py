@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
-from parley.domain.records import AuditEvent, Clock, Comment, Status
+from parley.domain.records import Article, AuditEvent, Clock, Comment, Status
 
 if TYPE_CHECKING:
     from parley.domain.ports import ReadTx, Store
@@ -49,17 +49,31 @@ class LiveFeed:
         async with self._store.reading() as tx:
             return await tx.audit.last_id()
 
+    async def behind(self, after_id: int, *, article_id: int | None, limit: int) -> bool:
+        """Whether more than `limit` events followed `after_id`: one read of event ids, nothing more."""
+        async with self._store.reading() as tx:
+            return len(await tx.audit.after(after_id, article_id=article_id, limit=limit + 1)) > limit
+
     async def since(self, after_id: int, *, article_id: int | None = None, limit: int = BATCH) -> list[Happening]:
         """The events after `after_id`, oldest first, at most `limit` of them."""
         async with self._store.reading() as tx:
             events = await tx.audit.after(after_id, article_id=article_id, limit=limit)
-            return [await self._happening(tx, event) for event in events]
+            comments: dict[int, Comment] = {}
+            articles: dict[int, Article] = {}
+            return [await self._happening(tx, event, comments, articles) for event in events]
 
-    async def _happening(self, tx: ReadTx, event: AuditEvent) -> Happening:
+    async def _happening(
+        self, tx: ReadTx, event: AuditEvent, comments: dict[int, Comment], articles: dict[int, Article]
+    ) -> Happening:
         assert event.comment_id is not None  # `after` reads only events about comments
-        comment = await tx.comments.get(event.comment_id)
-        assert comment is not None  # comments are never deleted, only erased in place
-        article = await tx.articles.by_id(comment.article_id)
+        if event.comment_id not in comments:
+            found = await tx.comments.get(event.comment_id)
+            assert found is not None  # comments are never deleted, only erased in place
+            comments[event.comment_id] = found
+        comment = comments[event.comment_id]
+        if comment.article_id not in articles:
+            articles[comment.article_id] = await tx.articles.by_id(comment.article_id)
+        article = articles[comment.article_id]
         return Happening(
             id=event.id,
             article_id=article.id,

@@ -66,14 +66,21 @@ CommentAuthor = Annotated[
 Moment = Annotated[datetime, msgspec.Meta(tz=True)]
 
 
+FIRST_YEAR, LAST_YEAR = 2, 9998
+
+
 def _in_utc(moment: datetime | None, field: str) -> None:
-    """An instant must have a reading in UTC: 0001-01-01T00:30:00+01:00 has none."""
+    """An instant must have a reading in UTC (0001-01-01T00:30:00+01:00 has none), within years both engines
+    keep as instants: PostgreSQL would store Python's first and last representable instants as -infinity and
+    infinity, which no reader can read back."""
     if moment is None:
         return
     try:
-        moment.astimezone(UTC)
+        year = moment.astimezone(UTC).year
     except OverflowError:
-        raise ValueError(f"{field} lies outside the years 1 to 9999 in UTC") from None
+        year = 0
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ValueError(f"{field} lies outside the years {FIRST_YEAR} to {LAST_YEAR} in UTC")
 
 
 class AuthorIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

@@ -6,6 +6,7 @@ reads them, and each provider below hands one to the handlers that name it.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
@@ -24,10 +25,12 @@ from parley.domain.ports import Store
 from parley.domain.records import Clock, Token
 from parley.domain.submission import SubmissionService
 from parley.domain.threads import ThreadService
+from parley.http import live
 from parley.http.cache.counts import CountAnswers
 from parley.http.cache.fastpath import Remembers
 from parley.http.cache.pages import ThreadPages
 from parley.http.client import Proxies, resolve
+from parley.http.errors import DECIDED
 from parley.http.live import Live
 from parley.http.observe import Observer
 from parley.services import Services
@@ -63,6 +66,10 @@ class Parts:
         return caches[name]
 
 
+_DECIDED = DECIDED.lower().encode()
+log = logging.getLogger("parley.live")
+
+
 class ParleyApp(Litestar):
     """Litestar with an observer at its entry point and typed parts: who to believe, and, once started, the rest."""
 
@@ -83,10 +90,17 @@ class ParleyApp(Litestar):
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                message["headers"] = [pair for pair in message.get("headers", ()) if pair[0].lower() != _DECIDED]
             await send(message)
 
         try:
-            await super().__call__(scope, receive, sending)
+            if scope["path"].endswith("/stream"):
+                try:
+                    await super().__call__(scope, receive, live.patient(sending))
+                except* live.Stalled:
+                    log.info("a live stream's client read nothing for %.0f s; its stream is closed", live.SEND_SECONDS)
+            else:
+                await super().__call__(scope, receive, sending)
         finally:
             self.observer.record(scope, status, time.perf_counter() - started)
             # A write this process made: its live streams need not wait for their next look at the database.

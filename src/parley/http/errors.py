@@ -101,14 +101,19 @@ def _problem(
     )
 
 
+DECIDED = "X-Parley-Decided"
+"""Marks, inside the app only, an answer a rule decided after reading the database: such a refusal is no typo
+to give the budget back for (limits.Charge). ParleyApp removes it before the answer leaves."""
+
+
 def from_domain(exc: errors.DomainError) -> ProblemDetailsException:
     status = next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 400)
     field_errors = None
-    headers = None
+    headers = {DECIDED: "1"}
     if isinstance(exc, errors.InvalidInput):
         field_errors = [{"field": exc.field, "message": exc.message}]
     if isinstance(exc, errors.RateLimited):
-        headers = {"Retry-After": str(exc.retry_after)}
+        headers["Retry-After"] = str(exc.retry_after)
     return _problem(status, exc.detail, code=exc.code, field_errors=field_errors, headers=headers)
 
 

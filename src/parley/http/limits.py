@@ -22,6 +22,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from parley.domain.lru import Bounded
 from parley.http.client import Proxies, resolve
 from parley.http.deps import parts_of
+from parley.http.errors import DECIDED
 from parley.http.guards import moderator
 from parley.http.turns import ProcessesLock
 
@@ -226,6 +227,7 @@ class _Limited:
         return Charge(budget, network, drawn)
 
 
+_DECIDED = DECIDED.lower().encode()
 REFUNDED = frozenset({413, 415, 422})
 """Refusals made before any database work: a form that fails validation costs its reader none of the budget,
 so a person correcting a comment is never locked out by their own typos (the server's work was a parse)."""
@@ -239,9 +241,10 @@ class Charge:
     key: str
     drawn: Drawn
 
-    async def settle(self, status: int) -> Drawn:
-        """What the answer with this status tells the client, after giving the draw back if it is refunded."""
-        if status not in REFUNDED:
+    async def settle(self, status: int, *, decided: bool = False) -> Drawn:
+        """What the answer with this status tells the client, after giving the draw back if it is refunded (never
+        for a refusal a rule `decided` after reading the database)."""
+        if status not in REFUNDED or decided:
             return self.drawn
         await self.budget.refund(self.key)
         return dataclasses.replace(self.drawn, remaining=min(self.drawn.limit, self.drawn.remaining + 1))
@@ -249,7 +252,8 @@ class Charge:
     def telling(self, send: Send) -> Send:
         async def sending(message: Message) -> None:
             if message["type"] == "http.response.start":
-                told = await self.settle(message["status"])
+                decided = any(name.lower() == _DECIDED for name, _ in message.get("headers", ()))
+                told = await self.settle(message["status"], decided=decided)
                 fields = [(name.encode(), value.encode()) for name, value in told.headers().items()]
                 message["headers"] = [*message.get("headers", ()), *fields]
             await send(message)

@@ -20,6 +20,7 @@ import msgspec
 from litestar.channels import ChannelsPlugin, Subscriber
 from litestar.channels.backends.memory import MemoryChannelsBackend
 from litestar.response import ServerSentEventMessage
+from litestar.types import Message, Send
 
 from parley.domain import tree
 from parley.domain.live import Happening, LiveFeed
@@ -29,8 +30,39 @@ log = logging.getLogger("parley.live")
 
 BACKLOG = 64
 """Messages waiting for one client at most; a client that lets this many pile up is disconnected."""
-REPLAY = 1_000
+REPLAY = 500
 """Events replayed after a `Last-Event-ID` at most; further behind, the client is told to `reset`."""
+REPLAYS_AT_ONCE = 4
+"""Replays one process reads at a time: each is a snapshot of up to REPLAY events and the comments they name."""
+SEND_SECONDS = 30.0
+"""How long one write to a stream may wait for a client that reads nothing before the stream is closed."""
+
+
+class Full(Exception):
+    """No stream for this client now: too many open from its network, or in this process."""
+
+    def __init__(self, detail: str, *, everyone: bool) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.everyone = everyone
+
+
+class Stalled(Exception):
+    """A stream client read nothing for SEND_SECONDS: its connection is given up."""
+
+
+def patient(send: Send, seconds: float = SEND_SECONDS) -> Send:
+    """`send` for a stream: a write that waits longer than `seconds` for the client ends the stream."""
+
+    async def sending(message: Message) -> None:
+        try:
+            await asyncio.wait_for(send(message), seconds)
+        except TimeoutError:
+            raise Stalled from None
+
+    return sending
+
+
 QUEUE_CHANNEL = "queue"
 
 _running: weakref.WeakSet[Live] = weakref.WeakSet()
@@ -101,6 +133,8 @@ class Live:
         poll_seconds: float,
         heartbeat_seconds: float,
         lifetime_seconds: float,
+        max_streams: int = 500,
+        per_network: int = 10,
     ) -> None:
         self._feed = feed
         self._changes = changes
@@ -108,6 +142,10 @@ class Live:
         self._poll = poll_seconds
         self._heartbeat = heartbeat_seconds
         self._lifetime = lifetime_seconds
+        self._max_streams = max_streams
+        self._per_network = per_network
+        self._by_network: dict[str, int] = {}
+        self._replays = asyncio.Semaphore(REPLAYS_AT_ONCE)
         self._listeners = 0
         self._pump: asyncio.Task[None] | None = None
         self.draining = asyncio.Event()
@@ -129,9 +167,39 @@ class Live:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._pump
 
-    @contextlib.asynccontextmanager
-    async def _listening(self, channel: str) -> AsyncIterator[Subscriber]:
+    def _reserve(self, network: str) -> Callable[[], None]:
+        """A place for one more stream, taken now (before the stream first runs, so a burst cannot slip past),
+        or Full: each stream holds a connection for up to an hour, which one draw on the read budget does not pay
+        for. Returns what gives the place back, once however often it is called."""
+        if self._listeners >= self._max_streams:
+            raise Full(f"this server holds {self._max_streams} live streams; try again shortly", everyone=True)
+        if self._by_network.get(network, 0) >= self._per_network:
+            raise Full(f"at most {self._per_network} live streams per network", everyone=False)
         self._listeners += 1
+        self._by_network[network] = self._by_network.get(network, 0) + 1
+        held = True
+
+        def release() -> None:
+            nonlocal held
+            if held:
+                held = False
+                self._listeners -= 1
+                left = self._by_network.pop(network) - 1
+                if left:
+                    self._by_network[network] = left
+
+        return release
+
+    def _held(
+        self, stream: AsyncIterator[ServerSentEventMessage], release: Callable[[], None]
+    ) -> AsyncIterator[ServerSentEventMessage]:
+        # A stream whose client left before it first ran never reaches its `finally`: its place comes back when
+        # the stream object goes.
+        weakref.finalize(stream, release)
+        return stream
+
+    @contextlib.asynccontextmanager
+    async def _listening(self, channel: str, release: Callable[[], None]) -> AsyncIterator[Subscriber]:
         try:
             if self._pump is None or self._pump.done():
                 # The counter first: a commit between the two reads then moves it, and the pump reads again.
@@ -141,7 +209,7 @@ class Live:
             async with self._channels.start_subscription([channel]) as subscriber:
                 yield subscriber
         finally:
-            self._listeners -= 1
+            release()
 
     async def _pumping(self, seen: int, last: int) -> None:
         """Read the feed after every commit anyone makes, until no one listens."""
@@ -161,38 +229,51 @@ class Live:
                     self._channels.publish(_encode(Notice(happening.id, queue_messages(happening))), QUEUE_CHANNEL)
                 last = happenings[-1].id
 
-    def article(self, article_id: int, after: int | None) -> AsyncIterator[ServerSentEventMessage]:
+    def article(self, article_id: int, after: int | None, network: str) -> AsyncIterator[ServerSentEventMessage]:
         """One article's readers' stream, resumed after event `after` if given."""
 
-        async def replay(since: int) -> list[Notice]:
-            found = await self._feed.since(since, article_id=article_id, limit=REPLAY + 1)
-            return [Notice(h.id, public_messages(h)) for h in found if h.public] + _mark(found)
+        async def replay(since: int) -> list[Notice] | None:
+            if await self._feed.behind(since, article_id=article_id, limit=REPLAY):
+                return None
+            found = await self._feed.since(since, article_id=article_id, limit=REPLAY)
+            return [Notice(h.id, public_messages(h)) for h in found if h.public]
 
-        return self._stream(f"article:{article_id}", after, replay)
+        release = self._reserve(network)
+        return self._held(self._stream(f"article:{article_id}", after, replay, release), release)
 
-    def queue(self, after: int | None) -> AsyncIterator[ServerSentEventMessage]:
+    def queue(self, after: int | None, network: str) -> AsyncIterator[ServerSentEventMessage]:
         """The moderators' stream of queue changes, resumed after event `after` if given."""
 
-        async def replay(since: int) -> list[Notice]:
-            found = await self._feed.since(since, limit=REPLAY + 1)
-            return [Notice(h.id, queue_messages(h)) for h in found] + _mark(found)
+        async def replay(since: int) -> list[Notice] | None:
+            if await self._feed.behind(since, article_id=None, limit=REPLAY):
+                return None
+            return [Notice(h.id, queue_messages(h)) for h in await self._feed.since(since, limit=REPLAY)]
 
-        return self._stream(QUEUE_CHANNEL, after, replay)
+        release = self._reserve(network)
+        return self._held(self._stream(QUEUE_CHANNEL, after, replay, release), release)
 
     async def _stream(
-        self, channel: str, after: int | None, replay: Callable[[int], Awaitable[list[Notice]]]
+        self,
+        channel: str,
+        after: int | None,
+        replay: Callable[[int], Awaitable[list[Notice] | None]],
+        release: Callable[[], None],
     ) -> AsyncIterator[ServerSentEventMessage]:
-        async with self._listening(channel) as subscriber:
+        async with self._listening(channel, release) as subscriber:
+            sent = await self._feed.last_id()
+            if after is not None and after > sent:
+                after = None  # an id this stream never gave out
             if after is None:
-                sent = await self._feed.last_id()
                 yield ServerSentEventMessage(event="ready", data="{}", id=sent)
             else:
-                sent = after
-                notices = await replay(after)
-                if notices and notices[-1].id < 0:  # more than REPLAY behind: start again from the thread
+                async with self._replays:
+                    notices = await replay(after)
+                if notices is None:  # more than REPLAY behind: start again from the thread
                     sent = await self._feed.last_id()
                     yield ServerSentEventMessage(event="reset", data="{}", id=sent)
                     notices = []
+                else:
+                    sent = after
                 for notice in notices:
                     for event, data in notice.messages:
                         yield ServerSentEventMessage(event=event, data=data, id=notice.id)
@@ -228,8 +309,3 @@ class Live:
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
                         await task
-
-
-def _mark(found: list[Happening]) -> list[Notice]:
-    """A marker (id -1) when a replay found more events than it may send."""
-    return [Notice(-1, [])] if len(found) > REPLAY else []

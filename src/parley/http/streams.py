@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterator
 
 from litestar import Controller, get
 from litestar.di import NamedDependency
+from litestar.exceptions import ServiceUnavailableException, TooManyRequestsException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import ServerSentEvent
 
 from parley.domain.records import Role
 from parley.domain.threads import ThreadService
+from parley.http.deps import ParleyRequest
 from parley.http.errors import problems
 from parley.http.guards import refusals, requirement, requires
 from parley.http.limits import READS
-from parley.http.live import Live
+from parley.http.live import Full, Live
 from parley.http.params import LastEventId, SlugPath
 
 # Proxies must pass each event on as it comes (nginx buffers otherwise), and no cache may keep a stream.
@@ -29,9 +33,10 @@ class ArticleStreamController(Controller):
     tags = ["comments"]
     opt = READS
 
-    @get(responses={200: _STREAM, **problems(404, 422, 429)}, media_type="text/event-stream")
+    @get(responses={200: _STREAM, **problems(404, 422, 429, 503)}, media_type="text/event-stream")
     async def stream(
         self,
+        request: ParleyRequest,
         slug: SlugPath,
         threads: NamedDependency[ThreadService],
         live: NamedDependency[Live],
@@ -45,7 +50,9 @@ class ArticleStreamController(Controller):
         An idle stream sends a comment line every 15 seconds.
         """
         article_id, _ = await threads.version(slug)
-        return ServerSentEvent(live.article(article_id, _after(last_event_id)), headers=_HEADERS)
+        with _places():
+            stream = live.article(article_id, _after(last_event_id), request.visitor.network)
+        return ServerSentEvent(stream, headers=_HEADERS)
 
 
 class QueueStreamController(Controller):
@@ -54,11 +61,26 @@ class QueueStreamController(Controller):
     guards = [requires(Role.MODERATOR)]
     security = requirement(Role.MODERATOR)
 
-    @get(responses={200: _STREAM, **problems(*refusals(Role.MODERATOR), 422)}, media_type="text/event-stream")
-    async def stream(self, live: NamedDependency[Live], last_event_id: LastEventId = None) -> ServerSentEvent:
+    @get(responses={200: _STREAM, **problems(*refusals(Role.MODERATOR), 422, 429, 503)}, media_type="text/event-stream")
+    async def stream(
+        self, request: ParleyRequest, live: NamedDependency[Live], last_event_id: LastEventId = None
+    ) -> ServerSentEvent:
         """Every change to any comment as the audit log records it (`queue`: comment, article, action, actor,
         statuses), from now or after `Last-Event-ID`, as the article stream does."""
-        return ServerSentEvent(live.queue(_after(last_event_id)), headers=_HEADERS)
+        with _places():
+            stream = live.queue(_after(last_event_id), request.visitor.network)
+        return ServerSentEvent(stream, headers=_HEADERS)
+
+
+@contextlib.contextmanager
+def _places() -> Iterator[None]:
+    """No place for one more stream: 429 past the network's share, 503 past the process's."""
+    try:
+        yield
+    except Full as full:
+        if full.everyone:
+            raise ServiceUnavailableException(full.detail, headers={"Retry-After": "5"}) from None
+        raise TooManyRequestsException(full.detail, headers={"Retry-After": "60"}) from None
 
 
 def _after(last_event_id: str | None) -> int | None:

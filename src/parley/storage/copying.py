@@ -8,10 +8,12 @@ what the checksums hash, so a table checks the same on either side.
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Protocol
 
 import asyncpg
@@ -52,6 +54,7 @@ class Side(Protocol):
     def rows(self, table: str, columns: Sequence[str], batch: int) -> AsyncIterator[list[Row]]: ...
     async def write(self, table: str, columns: Sequence[str], rows: list[Row]) -> None: ...
     def snapshot(self) -> AbstractAsyncContextManager[None]: ...
+    async def identity(self) -> tuple[object, ...]: ...
     def writing(self) -> AbstractAsyncContextManager[None]: ...
     async def close(self) -> None: ...
 
@@ -105,9 +108,12 @@ def row_hash(row: Row) -> int:
 
 
 class SqliteSide:
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, *, read_only: bool = False) -> None:
         self.where = path
-        self._conn = sqlite3.connect(path, isolation_level=None)
+        self._real = os.path.realpath(path)
+        # Read-only: a source is never created, migrated or written, whatever happens.
+        uri = Path(path).resolve().as_uri() + ("?mode=ro" if read_only else "")
+        self._conn = sqlite3.connect(uri, uri=True, isolation_level=None)
         self._conn.row_factory = sqlite3.Row
         self._conn.execute("PRAGMA foreign_keys = ON")
 
@@ -158,6 +164,9 @@ class SqliteSide:
             self._conn.execute("ROLLBACK")
             raise
         self._conn.execute("COMMIT")
+
+    async def identity(self) -> tuple[object, ...]:
+        return ("sqlite", self._real)
 
     async def close(self) -> None:
         self._conn.close()
@@ -212,6 +221,15 @@ class PgSide:
                         f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
                         f" COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
                     )
+
+    async def identity(self) -> tuple[object, ...]:
+        """The cluster (its system identifier), the database and the schema: one spelling of the host or another."""
+        row = await self._conn.fetchrow(
+            "SELECT (SELECT system_identifier FROM pg_control_system()) AS cluster,"
+            " current_database() AS db, current_schema() AS schema"
+        )
+        assert row is not None
+        return ("postgresql", row["cluster"], row["db"], row["schema"])
 
     async def empty(self) -> None:
         await self._conn.execute(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -37,10 +38,41 @@ def address(text: str) -> Settings:
     return Settings(database=path)
 
 
-async def open_side(settings: Settings) -> Side:
+async def open_side(settings: Settings, *, read_only: bool = False) -> Side:
     if settings.postgres:
         return await PgSide.open(settings.database_url, settings.where)
-    return SqliteSide(settings.database)
+    return SqliteSide(settings.database, read_only=read_only)
+
+
+async def open_source(settings: Settings) -> Side:
+    """The database to copy from, opened without creating or changing anything; it must hold a site."""
+    side = await open_side(settings, read_only=True)  # a missing SQLite file is an error, never made
+    try:
+        if not await side.columns("articles") or not await side.count("articles"):
+            raise CopyError(f"{settings.where} holds no parley site: nothing to copy")
+    except BaseException:
+        await side.close()
+        raise
+    return side
+
+
+def same_file(source: Settings, target: Settings) -> bool:
+    """Whether two SQLite addresses name one file, however spelled (a link, a relative path)."""
+    if source.postgres or target.postgres or not os.path.exists(target.database):
+        return False
+    return os.path.exists(source.database) and os.path.samefile(source.database, target.database)
+
+
+async def target_is(source: Side, target: Settings) -> bool:
+    """Whether `target` names the PostgreSQL database (and schema) `source` is, however spelled (another host
+    name or address for the same server)."""
+    if not target.postgres or not isinstance(source, PgSide):
+        return False
+    other = await open_side(target)
+    try:
+        return await other.identity() == await source.identity()
+    finally:
+        await other.close()
 
 
 def remove_sqlite(path: str) -> None:
