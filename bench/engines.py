@@ -6,29 +6,25 @@ Every configuration gets a fresh copy of the T200 data (`parley copy` from the S
 timed), sits behind the same nginx (deploy/nginx.conf's rules, least connections), and is measured with the
 issue-5 loads (the T200 thread and the 50-article counts, c=64; sustained writes, c=16, every 2xx counted in
 the database afterwards) and the live-site load (T200 read at c=64 while 50 comments a second land). The
-instances share the machine's cores with each other, nginx and the load generators, so besides req/s the table
-gives requests per CPU-second of all server processes (parley's and PostgreSQL's): the work one request costs.
+instances share the machine's cores with each other, PostgreSQL, nginx and the load generators, so the table
+also gives req/s per core of the machine.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import time
 from pathlib import Path
 from typing import Any
 
-from harness import BENCH, HOST, BenchError, Load, Server, descendants, start, warm, wrk
-from scenarios import T200, Context, copy_database, count_rows, counts_path, cpu_ticks, figures, get_json
+from harness import BENCH, HOST, BenchError, Load, Server, start, warm, wrk
+from scenarios import T200, Context, copy_database, count_rows, counts_path, figures, get_json
 
 ROOT = BENCH.parent
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-
-
-def _postgres_pids() -> list[int]:
-    done = subprocess.run(["pgrep", "-f", "postgres"], capture_output=True, text=True, check=False)
-    return [int(pid) for pid in done.stdout.split()]
 
 
 def _nginx(ctx: Context, port: int, upstreams: list[int]) -> Server:
@@ -60,16 +56,12 @@ def _instances(ctx: Context, database: str, how_many: int) -> list[Server]:
 
 def _measure(ctx: Context, front: Server, servers: list[Server], path: str, conns: int, *, postgres: bool,
              script: Path | None = None, env: dict[str, str] | None = None) -> tuple[Load, float]:  # fmt: skip
-    """One wrk run through the proxy; with the server-side CPU it cost (requests per CPU-second)."""
+    """One wrk run through the proxy; and its req/s per core of this machine."""
     warm(front.url(path))
-    pids = [pid for server in servers for pid in descendants(server.pid)]
-    pids += _postgres_pids() if postgres else []
-    before = cpu_ticks(pids)
     # Peak memory is the first instance's (each instance holds about the same).
     load = wrk(front.url(path), conns=conns, duration=ctx.args.duration, server=servers[0], log=ctx.logs / "wrk.log",
                script=script, env=env or {})  # fmt: skip
-    seconds = (cpu_ticks(pids) - before) / 100
-    return load, round(load.requests / seconds) if seconds else 0.0
+    return load, round(load.rps / (os.cpu_count() or 1))
 
 
 def _writes(ctx: Context, front: Server, database: str, *, postgres: bool) -> tuple[Load, str]:
@@ -152,7 +144,7 @@ def engines(ctx: Context) -> list[dict[str, Any]]:
         for scenario, load, per_cpu, extra in (
             ("T200 whole thread", t200, t200_cpu, note),
             ("Counts, 50 articles", counts, counts_cpu, ""),
-            (f"Writes, {ctx.args.write_duration:g} s", writes, None, write_note),
+            (f"Writes, {ctx.args.write_duration:g} s", writes, round(writes.rps / (os.cpu_count() or 1)), write_note),
             ("T200 while 50 comments/s land", live, live_cpu, f"{written:.1f} writes/s"),
         ):
             rows.append({"table": "engines", "engine": label, "scenario": scenario, "parley": figures(load),

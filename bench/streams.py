@@ -45,6 +45,9 @@ def serve(n: int, database: str, logs: Path, port: int) -> Server:
         "PARLEY_READS_PER_MINUTE": "0",
         "PARLEY_MAX_CONNECTIONS": "60000",
         "PARLEY_CONNECTIONS_PER_ADDRESS": "60000",
+        # Every bench reader comes from 127.0.0.1: the per-network and per-process stream shares measure nothing.
+        "PARLEY_MAX_STREAMS": "60000",
+        "PARLEY_STREAMS_PER_ADDRESS": "60000",
     }
     argv = [str(parley_command()), "serve", "--port", str(port), "--database", database]
     return start(f"parley-{n}", argv, port=port, env=env, ready_path="/readyz", logs=logs)
@@ -80,6 +83,8 @@ class Reader:
         event = b""
         try:
             while line := await reader.readline():
+                if line.startswith(b"HTTP/1.1 ") and not line.startswith(b"HTTP/1.1 200"):
+                    raise BenchError(f"a stream was refused: {line!r}")
                 if line.startswith(b"event: "):
                     event = line[7:].strip()
                     if event == b"ready":

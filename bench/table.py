@@ -121,9 +121,9 @@ def render(info: dict[str, Any], rows: list[dict[str, Any]]) -> str:
     if engines:
         lines += [
             "Engines (parley only, behind one nginx, all on the same cores): SQLite against PostgreSQL with 1, 2 and 4 "
-            "instances; req per CPU-s counts every server process (parley's and PostgreSQL's)",
+            "instances; per core: req/s over this machine's cores, which every instance, PostgreSQL, nginx and wrk share",
             "",
-            "| configuration | scenario | req/s | p50 ms | p99 ms | peak MiB | req per CPU-s | notes |",
+            "| configuration | scenario | req/s | p50 ms | p99 ms | peak MiB | req/s per core | notes |",
             "|---|---|--:|--:|--:|--:|--:|---|",
         ]
         for row in engines:

@@ -13,6 +13,7 @@ import httpx
 import msgspec
 import pytest
 from litestar import Litestar
+from litestar.channels import ChannelsPlugin
 
 from parley.app import create_app
 from parley.domain.identity import Client as Origin
@@ -324,3 +325,50 @@ async def test_a_burst_of_streams_from_one_network_gets_only_its_share(settings:
         hold.set()
         await asyncio.gather(*tasks)
     assert sorted(statuses) == [200, 200] + [429] * 6
+
+
+async def test_the_pump_outlives_a_failed_read_of_the_feed(site: Site, caplog: pytest.LogCaptureFixture) -> None:
+    """A database that fails one read (restarting, say) costs the streams a second, not every later event."""
+    failures = iter([False, True])  # the pump starts, then its first look fails
+
+    async def flaky() -> int:
+        if next(failures, False):
+            raise OSError("connection reset")
+        return await site.services.store.change_counter()
+
+    streams = live.Live(
+        site.services.live,
+        flaky,
+        site.app.plugins.get(ChannelsPlugin),
+        poll_seconds=0.02,
+        heartbeat_seconds=10,
+        lifetime_seconds=60,
+    )
+    article = await make_article(site.services)
+    stream = streams.article(article.id, None, "198.51.100.1")
+    try:
+        assert (await anext(stream)).event == "ready"
+        await site.client.post(f"/api/v1/articles/{article.slug}/comments", json=builders.comment(body="after"))
+        async with asyncio.timeout(5):
+            told = await anext(stream)
+        assert told.event == "comment"
+        assert "the live feed could not be read" in caplog.text
+    finally:
+        await stream.aclose()  # type: ignore[attr-defined]
+        await streams.close()
+
+
+async def test_streams_starting_together_share_one_pump_and_hear_each_event_once(site: Site) -> None:
+    article = await make_article(site.services)
+    streams = running(site.app).live
+    readers = [streams.article(article.id, None, f"198.51.100.{n}") for n in range(10)]
+    try:
+        assert {told.event for told in await asyncio.gather(*(anext(reader) for reader in readers))} == {"ready"}
+        await site.client.post(f"/api/v1/articles/{article.slug}/comments", json=builders.comment())
+        for reader in readers:
+            async with asyncio.timeout(5):
+                heard = [(await anext(reader)).event for _ in range(3)]
+            assert heard == ["comment", "count", None]  # then a heartbeat, not the same comment again
+    finally:
+        for reader in readers:
+            await reader.aclose()  # type: ignore[attr-defined]

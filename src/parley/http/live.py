@@ -146,6 +146,7 @@ class Live:
         self._per_network = per_network
         self._by_network: dict[str, int] = {}
         self._replays = asyncio.Semaphore(REPLAYS_AT_ONCE)
+        self._starting = asyncio.Lock()
         self._listeners = 0
         self._pump: asyncio.Task[None] | None = None
         self.draining = asyncio.Event()
@@ -201,33 +202,51 @@ class Live:
     @contextlib.asynccontextmanager
     async def _listening(self, channel: str, release: Callable[[], None]) -> AsyncIterator[Subscriber]:
         try:
-            if self._pump is None or self._pump.done():
-                # The counter first: a commit between the two reads then moves it, and the pump reads again.
-                seen = await self._changes()
-                start = await self._feed.last_id()
-                self._pump = asyncio.create_task(self._pumping(seen, start))
+            # One pump per process: streams arriving together must not each start one (every event would then
+            # reach every client once per pump).
+            async with self._starting:
+                if self._pump is None or self._pump.done():
+                    # The counter first: a commit between the two reads then moves it, and the pump reads again.
+                    seen = await asyncio.shield(self._changes())
+                    start = await asyncio.shield(self._feed.last_id())
+                    self._pump = asyncio.create_task(self._pumping(seen, start))
             async with self._channels.start_subscription([channel]) as subscriber:
                 yield subscriber
         finally:
             release()
 
     async def _pumping(self, seen: int, last: int) -> None:
-        """Read the feed after every commit anyone makes, until no one listens."""
-        while self._listeners:
+        """Read the feed after every commit anyone makes, until no one listens; a failed read (the database
+        restarting, say) is logged and tried again, never the end of every stream's news."""
+        while True:
+            if not self._listeners:
+                # Decided under the lock streams start pumps under: one arriving now finds this pump going on,
+                # or finds it gone and starts another; never a pump about to stop.
+                async with self._starting:
+                    if not self._listeners:
+                        self._pump = None
+                        return
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._poked.wait(), self._poll)
             self._poked.clear()
-            now = await self._changes()
-            if now == seen:
-                continue
-            seen = now
-            while happenings := await self._feed.since(last):
-                for happening in happenings:
-                    if happening.public:
-                        notice = Notice(happening.id, public_messages(happening))
-                        self._channels.publish(_encode(notice), f"article:{happening.article_id}")
-                    self._channels.publish(_encode(Notice(happening.id, queue_messages(happening))), QUEUE_CHANNEL)
-                last = happenings[-1].id
+            try:
+                now = await self._changes()
+                if now == seen:
+                    continue
+                while happenings := await self._feed.since(last):
+                    for happening in happenings:
+                        self._publish(happening)
+                    last = happenings[-1].id
+                seen = now
+            except Exception:
+                log.exception("the live feed could not be read; trying again in a second")
+                await asyncio.sleep(1.0)
+
+    def _publish(self, happening: Happening) -> None:
+        if happening.public:
+            notice = Notice(happening.id, public_messages(happening))
+            self._channels.publish(_encode(notice), f"article:{happening.article_id}")
+        self._channels.publish(_encode(Notice(happening.id, queue_messages(happening))), QUEUE_CHANNEL)
 
     def article(self, article_id: int, after: int | None, network: str) -> AsyncIterator[ServerSentEventMessage]:
         """One article's readers' stream, resumed after event `after` if given."""
@@ -260,16 +279,18 @@ class Live:
         release: Callable[[], None],
     ) -> AsyncIterator[ServerSentEventMessage]:
         async with self._listening(channel, release) as subscriber:
-            sent = await self._feed.last_id()
+            # Shielded: a client that leaves cancels its stream wherever it waits, and a query cut off midway
+            # would hand its pooled connection back in a state the next user trips over.
+            sent = await asyncio.shield(self._feed.last_id())
             if after is not None and after > sent:
                 after = None  # an id this stream never gave out
             if after is None:
                 yield ServerSentEventMessage(event="ready", data="{}", id=sent)
             else:
                 async with self._replays:
-                    notices = await replay(after)
+                    notices = await asyncio.shield(replay(after))
                 if notices is None:  # more than REPLAY behind: start again from the thread
-                    sent = await self._feed.last_id()
+                    sent = await asyncio.shield(self._feed.last_id())
                     yield ServerSentEventMessage(event="reset", data="{}", id=sent)
                     notices = []
                 else:
