@@ -185,3 +185,40 @@ def test_a_spent_write_budget_says_when_to_try_again(
     expect(page.locator(".parley-problem")).to_contain_text("Too many attempts from your network. Try again in")
     expect(page.get_by_label("Comment", exact=True)).to_have_value("One too many.")
     shot(page, "too-many")
+
+
+def test_what_others_post_edit_and_lose_appears_without_a_reload(
+    site: Site, visitors: Callable[[str], Visitor], shot: Shot
+) -> None:
+    desk = {"Authorization": f"Bearer {site.token}"}
+    made = httpx.post(
+        f"{site.url}/api/v1/admin/articles",
+        headers=desk,
+        json={
+            "slug": "live-desk",
+            "title": "Live from the desk",
+            "author": {"slug": "desk", "name": "The Desk"},
+            "body": "Updates as they come.",
+            "moderation": "pre",
+        },
+    )
+    assert made.status_code == 201, made.text
+    page = visitors("watcher").page
+    page.goto(f"{site.url}/articles/live-desk")
+    expect(page.locator(".parley-count")).to_have_text("There are no comments")
+    with httpx.Client(base_url=site.url, headers={"X-Forwarded-For": "198.51.100.77"}) as elsewhere:
+        posted = elsewhere.post(
+            "/api/v1/articles/live-desk/comments", json={"author_name": "Far Reader", "body": "Posted **elsewhere**."}
+        ).json()
+        comment = page.locator(f"#parley-c-{posted['comment']['id']}")
+        page.wait_for_timeout(500)
+        expect(comment).to_have_count(0)  # waiting for a moderator: nobody else sees it, live or not
+        moderate = f"{site.url}/api/v1/admin/comments/{posted['comment']['id']}/moderate"
+        assert httpx.post(moderate, json={"action": "approve"}, headers=desk).status_code == 200
+        expect(comment.locator(".parley-body strong")).to_have_text("elsewhere")
+        expect(page.locator(".parley-count")).to_have_text("1 comment")
+        expect(page.get_by_role("status")).to_contain_text("New comment from Far Reader")
+        shot(page, "live-arrived")
+        assert httpx.post(moderate, json={"action": "remove"}, headers=desk).status_code == 200
+        expect(comment).to_have_count(0)
+        expect(page.locator(".parley-count")).to_have_text("There are no comments")

@@ -155,8 +155,60 @@
       self.open = answer.data.comments.open;
       self.moderation = answer.data.comments.moderation;
       self.build();
-      self.reload();
+      self.reload().then(self.listen.bind(self));
     });
+  };
+
+  /* ---- live updates (Server-Sent Events): what others post, edit and lose appears without a reload ---- */
+
+  Widget.prototype.listen = function () {
+    if (!window.EventSource || this.events) return;
+    var self = this;
+    var source = new EventSource(API + "/api/v1/articles/" + encodeURIComponent(this.slug) + "/comments/stream");
+    this.events = source;
+    function data(event) { try { return JSON.parse(event.data); } catch (error) { return null; } }
+    source.addEventListener("comment", function (event) { var node = data(event); if (node) self.arrived(node); });
+    source.addEventListener("removed", function (event) { var gone = data(event); if (gone) self.gone(gone.id); });
+    source.addEventListener("count", function (event) { var told = data(event); if (told) self.setCount(told.count); });
+    /* Too far behind to replay: read the thread again. The browser resumes by itself after a dropped line. */
+    source.addEventListener("reset", function () { self.reload(); });
+  };
+
+  Widget.prototype.arrived = function (node) {
+    var item = this.shown[node.id];
+    if (item) {
+      var card = item.querySelector("article");
+      var body = card.querySelector(".parley-body");
+      body.innerHTML = node.body_html || "";  /* sanitized by the server */
+      var waiting = card.querySelector(".parley-waiting");
+      if (waiting) waiting.remove();
+      if (node.edited_at && !card.querySelector(".parley-edited")) {
+        card.querySelector(".parley-head").appendChild(el("span", { class: "parley-edited", text: " · edited" }));
+      }
+      return;
+    }
+    /* A reply whose thread is not on screen, or a comment for a page not loaded yet, comes with that page. */
+    if (node.parent_id ? !this.shown[node.parent_id] : (this.cursor && this.sort !== "newest")) return;
+    this.place(node);
+    this.say("New comment from " + node.author.name);
+  };
+
+  Widget.prototype.gone = function (id) {
+    var item = this.shown[id];
+    if (!item) return;
+    if (item.querySelector(".parley-replies").firstChild) {
+      /* Its replies stay readable in place, under a tombstone, as the thread shows it. */
+      var card = item.querySelector("article");
+      card.querySelector(".parley-head").textContent = "";
+      card.querySelector(".parley-head").appendChild(el("span", { class: "parley-author", text: "Removed comment" }));
+      var body = card.querySelector(".parley-body");
+      body.textContent = "";
+      body.appendChild(el("p", { class: "parley-tombstone", text: "This comment was removed." }));
+      card.querySelector(".parley-actions").textContent = "";
+      return;
+    }
+    item.remove();
+    delete this.shown[id];
   };
 
   Widget.prototype.build = function () {
