@@ -24,6 +24,7 @@ from parley.domain.identity import Hasher
 from parley.domain.ports import Store
 from parley.domain.privacy import PrivacyService
 from parley.domain.records import Role, utcnow
+from parley.import_cli import import_group
 from parley.opening import hashing_key, open_store
 from parley.seeding import SeedError, load
 from parley.settings import Settings, SettingsError
@@ -250,6 +251,7 @@ def token_revoke(name: str, database: str | None) -> None:
 
 
 cli.add_command(copy_command)
+cli.add_command(import_group)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -63,6 +63,11 @@ class Hasher:
         so that a stranger typing someone's e-mail elsewhere is someone else."""
         return self._mac("author", f"{(email or name).strip().casefold()}\0{network}")
 
+    def imported(self, source: str, key: str) -> str:
+        """The edit-token digest an imported comment carries: found again by a re-run (so nothing is imported
+        twice), yet no token anyone could present hashes to it (it is keyed, not a digest of a token)."""
+        return self._mac("import", f"{source}\0{key}")
+
     def idempotency_scope(self, key: str, network: str, author_token_hash: str | None) -> str:
         """Where an Idempotency-Key is kept: per client (network and author key), so no one else can replay it."""
         return self._mac("idempotency", f"{network}\0{author_token_hash or ''}\0{key}")
