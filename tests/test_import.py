@@ -176,3 +176,23 @@ async def test_threads_with_no_article_can_have_one_made(
     made = (await client.get("/api/v1/articles/unmapped-story")).json()
     assert made["title"] == "Another story"
     assert made["comments"]["count"] == 1
+
+
+async def test_control_characters_no_engine_keeps_are_shown_as_replacements_and_counted(
+    tmp_path: Path, settings: Settings, site: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, client, _ = site
+    path = tmp_path / "nul.db"
+    with closing(sqlite3.connect(path)) as conn, conn:
+        conn.executescript(ISSO_SCHEMA)
+        conn.execute("INSERT INTO threads VALUES (1, ?, ?)", (STORM + "\x00", "Storm\x00 warning"))
+        conn.execute(
+            "INSERT INTO comments (tid, id, created, mode, text, author, voters) VALUES (1, 1, ?, 1, ?, 'Nia', x'00')",
+            (T0, "Null\x00byte and bell\x07."),
+        )
+    mapping = tmp_path / "urls.csv"
+    mapping.write_text(f"{STORM}\x00,storm-warning\n")
+    assert await asyncio.to_thread(run, settings, path, "--map", str(mapping)) == 0
+    assert "body with control characters: each shown as U+FFFD: 1" in capsys.readouterr().out
+    (node,) = (await client.get("/api/v1/articles/storm-warning/comments")).json()["items"]
+    assert node["body_html"] == "<p>Null\ufffdbyte and bell\ufffd.</p>\n"

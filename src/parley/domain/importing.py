@@ -37,6 +37,15 @@ NAME_LENGTH = 80
 _NAME = re.compile(shapes.NAME)
 _URL = re.compile(shapes.URL_OR_NOTHING)
 _SLUG_PART = re.compile(r"[^a-z0-9]+")
+# What no text of parley's holds (PostgreSQL cannot even store NUL): shown as U+FFFD, and counted.
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _clean(value: str, dropped: Counter[str], what: str) -> str:
+    cleaned, replaced = _CONTROLS.subn("\ufffd", value)
+    if replaced:
+        dropped[f"{what} with control characters: each shown as U+FFFD"] += 1
+    return cleaned
 
 
 class ImportedComment(msgspec.Struct, frozen=True, kw_only=True):
@@ -146,7 +155,7 @@ class ImportService:
         body = f"Comments imported from {thread.uri}."
         draft = ArticleDraft(
             slug=slug,
-            title=(thread.title.strip() or thread.uri)[:300],
+            title=_CONTROLS.sub("\ufffd", thread.title.strip() or thread.uri)[:300],
             author=Author("imported", "Imported"),
             published_at=min((c.created_at for c in thread.comments), default=self._clock()),
             body=body,
@@ -206,7 +215,7 @@ class ImportService:
             parent = placed.get(step.parent_key) if step.parent_key else None
             placed[step.item.key] = await self._insert(tx, source, article, parent, step, max_depth, dropped)
         if steps:
-            reason = f"{source}: {len(steps)} comment(s) from {uri}"
+            reason = f"{source}: {len(steps)} comment(s) from {_CONTROLS.sub(chr(0xFFFD), uri)}"
             await tx.audit.append(NewEvent(actor="admin:cli", action="import", reason=reason, at=self._clock()))
 
     async def _insert(
@@ -244,7 +253,7 @@ class ImportService:
             dropped["website that is no web address: dropped"] += 1
             url = None
         network = networks.key(item.address) if networks.parse(item.address) is not None else UNKNOWN_NETWORK
-        body = item.body
+        body = _clean(item.body, dropped, "body")
         return await tx.comments.insert(
             NewComment(
                 article_id=article.id,
