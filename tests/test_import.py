@@ -196,3 +196,142 @@ async def test_control_characters_no_engine_keeps_are_shown_as_replacements_and_
     assert "body with control characters: each shown as U+FFFD: 1" in capsys.readouterr().out
     (node,) = (await client.get("/api/v1/articles/storm-warning/comments")).json()["items"]
     assert node["body_html"] == "<p>Null\ufffdbyte and bell\ufffd.</p>\n"
+
+
+DISQUS = """<?xml version="1.0" encoding="utf-8"?>
+<disqus xmlns="http://disqus.com" xmlns:dsq="http://disqus.com/disqus-internals">
+  <category dsq:id="1"><forum>news</forum><title>General</title></category>
+  <thread dsq:id="100"><id/><forum>news</forum><category dsq:id="1"/>
+    <link>https://news.example.org/2026/storm-warning/</link><title>Storm warning</title>
+    <createdAt>2026-01-01T10:00:00Z</createdAt></thread>
+  <thread dsq:id="200"><link>https://news.example.org/other/unmapped-story/</link><title>Other</title></thread>
+  <post dsq:id="1"><id/><message><![CDATA[<p>First <b>bold</b> <script>alert(1)</script></p>]]></message>
+    <createdAt>2026-01-01T11:00:00Z</createdAt><isDeleted>false</isDeleted><isSpam>false</isSpam>
+    <author><email>ann@example.org</email><name>Ann</name><isAnonymous>false</isAnonymous></author>
+    <ipAddress>192.0.2.1</ipAddress><thread dsq:id="100"/></post>
+  <post dsq:id="2"><message><![CDATA[<p>A reply.</p>]]></message><createdAt>2026-01-01T12:00:00Z</createdAt>
+    <isDeleted>false</isDeleted><isSpam>false</isSpam><author><name>Bo</name></author>
+    <thread dsq:id="100"/><parent dsq:id="1"/></post>
+  <post dsq:id="3"><message><![CDATA[<p>Deleted.</p>]]></message><createdAt>2026-01-01T13:00:00Z</createdAt>
+    <isDeleted>true</isDeleted><isSpam>false</isSpam><author><name>Cy</name></author><thread dsq:id="100"/></post>
+  <post dsq:id="4"><message><![CDATA[<p>Buy now.</p>]]></message><createdAt>2026-01-01T14:00:00Z</createdAt>
+    <isDeleted>false</isDeleted><isSpam>true</isSpam><author><name>Spammer</name></author>
+    <thread dsq:id="100"/></post>
+  <post dsq:id="5"><message><![CDATA[<p>Parent long gone.</p>]]></message>
+    <createdAt>2026-01-01T15:00:00Z</createdAt><isDeleted>false</isDeleted><isSpam>false</isSpam>
+    <author><name>Di</name></author><thread dsq:id="100"/><parent dsq:id="999"/></post>
+  <post dsq:id="6"><message>x</message><createdAt>not a date</createdAt><thread dsq:id="100"/></post>
+  <post dsq:id="7"><message>y</message><createdAt>2026-01-01T16:00:00Z</createdAt><thread dsq:id="555"/></post>
+</disqus>
+"""
+
+WXR = """<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:wp="http://wordpress.org/export/1.2/" xmlns:content="http://purl.org/rss/1.0/modules/content/">
+<channel><title>News</title>
+<item><title>Storm warning</title><link>https://news.example.org/2026/storm-warning/</link>
+  <wp:post_name>storm-warning</wp:post_name>
+  <wp:comment><wp:comment_id>11</wp:comment_id><wp:comment_author>Ann</wp:comment_author>
+    <wp:comment_author_email>ann@example.org</wp:comment_author_email>
+    <wp:comment_author_url>https://ann.example</wp:comment_author_url>
+    <wp:comment_author_IP>192.0.2.9</wp:comment_author_IP>
+    <wp:comment_date_gmt>2026-01-02 09:00:00</wp:comment_date_gmt>
+    <wp:comment_content><![CDATA[Two lines
+in one paragraph.
+
+A second <em>paragraph</em>.]]></wp:comment_content>
+    <wp:comment_approved>1</wp:comment_approved><wp:comment_type></wp:comment_type>
+    <wp:comment_parent>0</wp:comment_parent></wp:comment>
+  <wp:comment><wp:comment_id>12</wp:comment_id><wp:comment_author>Bo</wp:comment_author>
+    <wp:comment_date_gmt>2026-01-02 10:00:00</wp:comment_date_gmt>
+    <wp:comment_content>Agreed.</wp:comment_content><wp:comment_approved>0</wp:comment_approved>
+    <wp:comment_parent>11</wp:comment_parent></wp:comment>
+  <wp:comment><wp:comment_id>13</wp:comment_id><wp:comment_author>Spam</wp:comment_author>
+    <wp:comment_date_gmt>2026-01-02 11:00:00</wp:comment_date_gmt>
+    <wp:comment_content>Cheap pills</wp:comment_content><wp:comment_approved>spam</wp:comment_approved>
+    <wp:comment_parent>0</wp:comment_parent></wp:comment>
+  <wp:comment><wp:comment_id>14</wp:comment_id><wp:comment_author>Blog</wp:comment_author>
+    <wp:comment_date_gmt>2026-01-02 12:00:00</wp:comment_date_gmt><wp:comment_content>Linked</wp:comment_content>
+    <wp:comment_approved>1</wp:comment_approved><wp:comment_type>pingback</wp:comment_type></wp:comment>
+  <wp:comment><wp:comment_id>15</wp:comment_id><wp:comment_author>Old</wp:comment_author>
+    <wp:comment_date_gmt>0000-00-00 00:00:00</wp:comment_date_gmt><wp:comment_content>?</wp:comment_content>
+    <wp:comment_approved>1</wp:comment_approved></wp:comment>
+  <wp:comment><wp:comment_id>16</wp:comment_id><wp:comment_author>Tr</wp:comment_author>
+    <wp:comment_date_gmt>2026-01-02 13:00:00</wp:comment_date_gmt><wp:comment_content>Binned</wp:comment_content>
+    <wp:comment_approved>trash</wp:comment_approved></wp:comment>
+  <wp:comment><wp:comment_id>17</wp:comment_id><wp:comment_author>Odd</wp:comment_author>
+    <wp:comment_date_gmt>2026-01-02 14:00:00</wp:comment_date_gmt><wp:comment_content>Hm</wp:comment_content>
+    <wp:comment_approved>post-trashed</wp:comment_approved></wp:comment>
+</item>
+</channel></rss>
+"""
+
+LAUGHS = """<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>
+<disqus><thread><link>&lol2;</link></thread></disqus>
+"""
+
+
+def export(settings: Settings, kind: str, source: Path, *extra: str) -> int:
+    return main(["import", kind, str(source), *peek.database_args(settings), *extra])
+
+
+async def test_a_disqus_export_imports_with_html_sanitized_spam_kept_and_deleted_posts_removed(
+    tmp_path: Path, settings: Settings, site: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, client, admin = site
+    source = tmp_path / "disqus.xml"
+    source.write_text(DISQUS)
+    capsys.readouterr()
+    assert await asyncio.to_thread(export, settings, "disqus", source, "--dry-run") == 0
+    out = capsys.readouterr().out
+    assert "disqus: 2 thread(s), 5 comment(s)" in out  # thread 200 has none; post 7's thread does not exist
+    assert "approved: 3" in out
+    assert "spam: 1" in out
+    assert "removed: 1" in out
+    assert "replies whose parent is missing, started a thread: 1" in out
+    assert "comment with an impossible date: dropped: 1" in out
+    assert "comment of no thread: dropped: 1" in out
+    assert await comments_stored(settings) == 0
+    assert await asyncio.to_thread(export, settings, "disqus", source) == 0
+    thread = (await client.get("/api/v1/articles/storm-warning/comments")).json()
+    assert thread["count"] == 3
+    first = thread["items"][0]
+    assert first["body_html"] == "<p>First bold </p>"
+    assert first["replies"][0]["body_html"] == "<p>A reply.</p>"
+    spam = (await client.get("/api/v1/admin/queue?state=spam", headers=admin)).json()["items"]
+    assert [item["comment"]["author"]["name"] for item in spam] == ["Spammer"]
+    capsys.readouterr()
+    assert await asyncio.to_thread(export, settings, "disqus", source) == 0
+    assert "imported: 0; already there from an earlier run: 5" in capsys.readouterr().out
+
+
+async def test_a_wordpress_export_keeps_paragraphs_states_and_drops_pingbacks(
+    tmp_path: Path, settings: Settings, site: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, client, admin = site
+    source = tmp_path / "export.wxr"
+    source.write_text(WXR)
+    capsys.readouterr()
+    assert await asyncio.to_thread(export, settings, "wordpress", source) == 0
+    out = capsys.readouterr().out
+    assert "wordpress: 1 thread(s), 5 comment(s)" in out
+    assert "pingback: dropped: 1" in out
+    assert "comment with an impossible date: dropped: 1" in out
+    assert "unknown state: held for a moderator: 1" in out
+    (ann,) = (await client.get("/api/v1/articles/storm-warning/comments")).json()["items"]
+    assert ann["body_html"] == "<p>Two lines<br>\nin one paragraph.</p>\n<p>A second <em>paragraph</em>.</p>\n"
+    assert ann["author"] == {"name": "Ann", "url": "https://ann.example"}
+    pending = (await client.get("/api/v1/admin/queue?state=pending", headers=admin)).json()["items"]
+    assert sorted(item["comment"]["body"] for item in pending) == ["<p>Agreed.</p>\n", "<p>Hm</p>\n"]
+
+
+async def test_an_export_with_entity_tricks_or_broken_xml_is_refused_and_changes_nothing(
+    tmp_path: Path, settings: Settings, site: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bomb, broken = tmp_path / "bomb.xml", tmp_path / "broken.xml"
+    bomb.write_text(LAUGHS)
+    broken.write_text("<disqus><thread>")
+    for path in (bomb, broken):
+        assert await asyncio.to_thread(export, settings, "disqus", path) == 2
+        assert "is not a readable disqus export" in capsys.readouterr().err
+    assert await comments_stored(settings) == 0

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import sqlite3
 import sys
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
+from xml.etree.ElementTree import ParseError
 
 import click
+from defusedxml import DefusedXmlException
 
 from parley.domain.identity import Hasher
-from parley.domain.importing import ImportService, Report
+from parley.domain.importing import ImportedThread, ImportService, Report
 from parley.domain.records import utcnow
 from parley.opening import hashing_key, open_store
 from parley.settings import Settings
-from parley.storage import isso
+from parley.storage import exports, isso
 
 
 def _mapping(path: str | None) -> dict[str, str]:
@@ -48,8 +53,18 @@ def _print(report: Report) -> None:
         click.echo(f"  {reason}: {count}")
 
 
-def run_import(settings: Settings, path: str, mapping: str | None, create: bool, dry_run: bool) -> Report:
-    threads, unread = isso.read(path)
+READERS: dict[str, Callable[[str], tuple[list[ImportedThread], Counter[str]]]] = {
+    "isso": isso.read,
+    "disqus": exports.disqus,
+    "wordpress": exports.wordpress,
+}
+
+
+def run_import(source: str, settings: Settings, path: str, mapping: str | None, create: bool, dry_run: bool) -> Report:
+    try:
+        threads, unread = READERS[source](path)
+    except (ParseError, DefusedXmlException, sqlite3.DatabaseError) as error:
+        raise click.ClickException(f"{path} is not a readable {source} export: {error}") from None
 
     async def work() -> Report:
         store = await open_store(settings)
@@ -58,7 +73,7 @@ def run_import(settings: Settings, path: str, mapping: str | None, create: bool,
             total = sum(len(thread.comments) for thread in threads)
             with click.progressbar(length=total, label="importing", file=sys.stderr) as bar:
                 report = await service.run(
-                    "isso",
+                    source,
                     threads,
                     mapping=_mapping(mapping),
                     create_articles=create,
@@ -79,15 +94,25 @@ def import_group() -> None:
     """Bring in the comments of another comment system."""
 
 
-@import_group.command("isso")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@click.option("--map", "mapping", type=click.Path(exists=True, dir_okay=False), help="CSV of `uri,slug` rows.")
-@click.option("--create-articles", is_flag=True, help="Make an article for each thread no article matches.")
-@click.option("--dry-run", is_flag=True, help="Report what would be imported; write nothing.")
-@click.option("--database", "database", type=str, default=None, help="SQLite file, or a postgresql:// URL.")
-def import_isso(path: str, mapping: str | None, create_articles: bool, dry_run: bool, database: str | None) -> None:
-    """Import an Isso database (its SQLite file): threads by URI, replies under their parents, states kept."""
-    from parley.cli import settings_from, using
+def _command(source: str, what: str) -> click.Command:
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--map", "mapping", type=click.Path(exists=True, dir_okay=False), help="CSV of `uri,slug` rows.")
+    @click.option("--create-articles", is_flag=True, help="Make an article for each thread no article matches.")
+    @click.option("--dry-run", is_flag=True, help="Report what would be imported; write nothing.")
+    @click.option("--database", "database", type=str, default=None, help="SQLite file, or a postgresql:// URL.")
+    def command(path: str, mapping: str | None, create_articles: bool, dry_run: bool, database: str | None) -> None:
+        from parley.cli import settings_from, using  # (the command line this group joins)
 
-    settings = using(settings_from(database=database))
-    _print(run_import(settings, path, mapping, create_articles, dry_run))
+        settings = using(settings_from(database=database))
+        _print(run_import(source, settings, path, mapping, create_articles, dry_run))
+
+    command.__doc__ = f"Import {what}: threads by URI, replies under their parents, states and times kept."
+    return click.command(source)(command)
+
+
+for _source, _what in (
+    ("isso", "an Isso database (its SQLite file)"),
+    ("disqus", "a Disqus export (XML)"),
+    ("wordpress", "a WordPress export (WXR)"),
+):
+    import_group.add_command(_command(_source, _what))

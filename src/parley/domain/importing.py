@@ -60,6 +60,8 @@ class ImportedComment(msgspec.Struct, frozen=True, kw_only=True):
     website: str
     body: str
     address: str
+    html: bool = False
+    """The body is HTML (Disqus, WordPress), not Markdown (Isso)."""
 
 
 class ImportedThread(msgspec.Struct, frozen=True, kw_only=True):
@@ -89,6 +91,12 @@ class _Step(msgspec.Struct, frozen=True):
     status: Status
     digest: str
     parent_key: str | None
+
+
+def _rendered(body: str, *, html: bool) -> str:
+    if not body.strip():
+        return ""
+    return text.render_comment_html(body) if html else text.render_comment(body)
 
 
 def slug_of(uri: str) -> str:
@@ -271,7 +279,7 @@ class ImportService:
                 author_token_hash=self._hasher.imported(source, f"author\0{(email or name).casefold()}"),
                 address_hash=self._hasher.address(network),
                 body=body,
-                body_html=text.render_comment(body) if body.strip() else "",
+                body_html=_rendered(body, html=item.html),
                 body_hash=hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest(),
                 created_at=item.created_at,
                 edit_token_hash=step.digest,

@@ -112,6 +112,18 @@ def render_comment(source: str) -> str:
     return _render(source, _COMMENT_TAGS, _absolute_links, comment=True)
 
 
+def render_comment_html(source: str) -> str:
+    """A comment another system kept as HTML (an import): the same allow-list and link rules, no Markdown."""
+    return nh3.clean(
+        source,
+        tags=_COMMENT_TAGS,
+        attributes=_ATTRIBUTES,
+        url_schemes=_SCHEMES,
+        link_rel=LINK_REL,
+        attribute_filter=_absolute_links,
+    )
+
+
 def render_article(source: str) -> str:
     """An article body: the comment allow-list plus subheadings; editors may link within the site."""
     return _render(source, _ARTICLE_TAGS, None, comment=False)
