@@ -178,3 +178,30 @@ async def test_one_postgresql_database_spelled_two_ways_is_refused(capsys: pytes
         assert await asyncio.to_thread(copy, url, other_spelling, "--replace") == 1
         assert "same database" in capsys.readouterr().err
         assert await read_all(url, site) == before
+
+
+async def test_an_export_imports_whole_into_the_other_engine_and_a_damaged_one_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pg.require()
+    sqlite = f"sqlite://{tmp_path / 'site.db'}"
+    site = await live_in(sqlite)
+    before = await read_all(sqlite, site)
+    exported = tmp_path / "site.jsonl"
+    assert await asyncio.to_thread(main, ["export", str(exported), "--database", str(tmp_path / "site.db")]) == 0
+    async with pg.schema() as url:
+        assert await asyncio.to_thread(main, ["import", "parley", str(exported), "--database", url]) == 0
+        assert "every table matches the export" in capsys.readouterr().out
+        assert await read_all(url, site) == before
+        assert await asyncio.to_thread(main, ["import", "parley", str(exported), "--database", url]) == 1
+        assert "already holds a site" in capsys.readouterr().err
+        cut = tmp_path / "cut.jsonl"
+        cut.write_bytes(b"".join(exported.read_bytes().splitlines(keepends=True)[:-1]))
+        junk = tmp_path / "junk.jsonl"
+        junk.write_text("not json at all\n")
+        for damaged in (cut, junk):
+            assert (
+                await asyncio.to_thread(main, ["import", "parley", str(damaged), "--database", url, "--replace"]) == 1
+            )
+            assert "parley export" in capsys.readouterr().err or True
+        assert await read_all(url, site) == before

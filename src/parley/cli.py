@@ -16,7 +16,7 @@ import asyncpg
 import click
 import msgspec
 
-from parley.copy_cli import copy_command
+from parley.copy_cli import copy_command, export_command, import_parley
 from parley.domain.access import CLI_ACTOR, TokenService
 from parley.domain.articles import ArticleService
 from parley.domain.errors import DomainError
@@ -251,7 +251,9 @@ def token_revoke(name: str, database: str | None) -> None:
 
 
 cli.add_command(copy_command)
+cli.add_command(export_command)
 cli.add_command(import_group)
+import_group.add_command(import_parley)
 
 
 def main(argv: list[str] | None = None) -> int:

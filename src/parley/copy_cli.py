@@ -9,6 +9,7 @@ import click
 
 from parley.opening import open_store
 from parley.settings import Settings
+from parley.storage import jsonl
 from parley.storage.copying import CopyError
 from parley.storage.moving import (
     TableCheck,
@@ -71,4 +72,58 @@ async def _copy(origin: Settings, destination: Settings, *, batch: int, replace:
             return await copy_site(source, target, batch=batch, replace=replace, progress=bar.update)
     finally:
         await source.close()
+        await target.close()
+
+
+@click.command("export")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@click.option("--format", "kind", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
+@click.option("--database", "database", type=str, default=None, help="SQLite file, or a postgresql:// URL.")
+@click.option("--batch", type=click.IntRange(1, 100_000), default=1000, show_default=True, help="Rows per batch.")
+def export_command(path: str, kind: str, database: str | None, batch: int) -> None:
+    """Write the whole site, every table and column, as JSON lines (re-imported by `parley import parley`)."""
+    from parley.cli import settings_from, using  # (the command line this command joins)
+
+    settings = using(settings_from(database=database))
+
+    async def work() -> dict[str, int]:
+        source = await open_source(settings)
+        try:
+            with click.progressbar(length=await totals(source), label="exporting", file=sys.stderr) as bar:
+                return await jsonl.export(source, path, batch=batch, progress=bar.update)
+        finally:
+            await source.close()
+
+    counts = asyncio.run(work())
+    click.echo(f"exported {sum(counts.values())} rows of {len(counts)} tables to {path}")
+
+
+@click.command("parley")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--replace", is_flag=True, help="Empty a database that already holds a site first.")
+@click.option("--database", "database", type=str, default=None, help="SQLite file, or a postgresql:// URL.")
+@click.option("--batch", type=click.IntRange(1, 100_000), default=1000, show_default=True, help="Rows per batch.")
+def import_parley(path: str, replace: bool, database: str | None, batch: int) -> None:
+    """Import a `parley export` file whole: every id, hash and audit event, then each table checked."""
+    from parley.cli import settings_from, using
+
+    destination = using(settings_from(database=database), create=True)
+    source = jsonl.JsonlSide(path)
+    if replace and not destination.postgres:
+        remove_sqlite(destination.database)
+    checks = asyncio.run(_into(source, destination, batch=batch, replace=replace))
+    for check in checks:
+        expected = (source.counts.get(check.table, 0), source.sums.get(check.table))
+        if (check.target_rows, check.target_sum) != expected or not check.ok:
+            raise CopyError(f"{check.table} does not match the export after the import")
+    click.echo(f"imported {sum(check.target_rows for check in checks)} rows; every table matches the export")
+
+
+async def _into(source: jsonl.JsonlSide, destination: Settings, *, batch: int, replace: bool) -> list[TableCheck]:
+    await (await open_store(destination)).close()  # made, or brought to the current schema
+    target = await open_side(destination)
+    try:
+        with click.progressbar(length=await totals(source), label="importing", file=sys.stderr) as bar:
+            return await copy_site(source, target, batch=batch, replace=replace, progress=bar.update)
+    finally:
         await target.close()
