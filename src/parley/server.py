@@ -58,6 +58,10 @@ def serve(config: ParleyConfig) -> None:
         uvicorn.Server(config).run()
 
 
+DRAIN_SECONDS = 3.0
+"""How long a stopping server keeps an idle keep-alive connection for a request already on its way."""
+
+
 class GuardedHttpTools(HttpToolsProtocol):
     """uvicorn's httptools protocol with bounded request lines, headers, time and connections per network."""
 
@@ -74,6 +78,7 @@ class GuardedHttpTools(HttpToolsProtocol):
         self._guard_network = ""
         self._guard_deadline: asyncio.TimerHandle | None = None
         self._guard_refused = False
+        self._guard_draining = False
         self._guard_heading = True  # not inside a body: the bytes that come are a request line and headers
         self._guard_read = 0
         self._guard_url = 0
@@ -100,7 +105,18 @@ class GuardedHttpTools(HttpToolsProtocol):
     def shutdown(self) -> None:
         # Live streams never finish by themselves: end them now rather than after the grace period.
         live.drain()
-        super().shutdown()
+        if self.cycle is not None and not self.cycle.response_complete:
+            super().shutdown()  # answering: the answer ends the connection
+            return
+        # Idle between requests: a proxy may be sending the next one on it at this instant, and a POST lost
+        # that way is a 502 it may not retry. Keep the connection DRAIN_SECONDS, answering whatever comes with
+        # `Connection: close`; a proxy closes its idle connections sooner (deploy/nginx.conf: 2 s).
+        self._guard_draining = True
+        self.loop.call_later(DRAIN_SECONDS, self._drained)
+
+    def _drained(self) -> None:
+        if self.cycle is None or self.cycle.response_complete:
+            self.transport.close()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
@@ -157,6 +173,8 @@ class GuardedHttpTools(HttpToolsProtocol):
         self._disarm()
         self._arm(self._guard_limits.body_timeout)
         super().on_headers_complete()
+        if self._guard_draining and self.cycle is not None:
+            self.cycle.keep_alive = False
 
     def on_body(self, body: bytes) -> None:
         if not self._guard_refused:

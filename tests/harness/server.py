@@ -102,6 +102,16 @@ class Server:
         process.wait(timeout=10)
         self._process = None
 
+    def terminate(self) -> None:
+        """SIGTERM without waiting: the graceful shutdown begins; `wait` for its end."""
+        self._require().terminate()
+
+    def wait(self, timeout: float = 20) -> int:
+        """The exit status once the process has ended."""
+        status = self._require().wait(timeout=timeout)
+        self._process = None
+        return status
+
     def stop(self) -> None:
         """SIGTERM, as a service manager would send, then wait for the graceful shutdown."""
         process = self._process

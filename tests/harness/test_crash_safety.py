@@ -153,7 +153,9 @@ async def _load_two_then_kill_one(victim: Server, survivor: Server, slug: str, r
             await asyncio.sleep(0.01)
             if all(task.done() for task in authors):
                 break
-        survivor.stop()  # ends the survivor's authors with a transport error, as the kill ended the others'
+        # In a thread: the authors go on sending (a request half sent when the loop stalled would wait out the
+        # grace period), and the survivor ends them with a transport error, as the kill ended the others.
+        await asyncio.to_thread(survivor.stop)
         await asyncio.gather(*authors)
     return Round(number=1, acknowledged=acknowledged, in_flight_at_kill=in_flight_at_kill)
 

@@ -172,3 +172,22 @@ def test_one_network_holds_only_its_share_of_connections_and_others_are_served(s
     assert statuses.count(429) >= PER_NETWORK * 2 - 1
     assert set(statuses) <= {408, 429}
     assert another_client(server) == 200
+
+
+def test_a_stopping_server_still_answers_a_request_sent_on_an_idle_keep_alive_connection(tmp_path: Path) -> None:
+    """A proxy may send on a kept-alive connection just as the instance stops: that request is answered (and
+    the connection then closed), not cut off; a POST lost that way is a 502 no proxy may retry."""
+    stopping = Server(tmp_path / "drain.db", tmp_path / "drain.log", env={"PARLEY_WORKERS": "1"}).start()
+    ask = f"GET /healthz HTTP/1.1\r\nHost: {HOST}\r\n\r\n".encode()
+    with socket.create_connection((HOST, stopping.port), timeout=10) as conn:
+        conn.sendall(ask)
+        assert conn.recv(65536).startswith(b"HTTP/1.1 200")
+        stopping.terminate()
+        time.sleep(0.5)  # the server is shutting down; this connection sits idle
+        conn.sendall(ask)
+        answer = b""
+        while chunk := conn.recv(65536):
+            answer += chunk
+    stopping.wait()
+    assert answer.startswith(b"HTTP/1.1 200")
+    assert b"connection: close" in answer.lower()
