@@ -86,10 +86,35 @@ def channels_plugin() -> ChannelsPlugin:
 
 
 class Notice(msgspec.Struct, frozen=True):
-    """What the pump publishes: one event's id and the SSE messages each kind of listener gets for it."""
+    """One event as every listener of a channel gets it: its id, and its SSE messages, encoded once (by the pump,
+    not again by each of thousands of streams)."""
 
     id: int
-    messages: list[tuple[str, str]]
+    wire: bytes
+
+    @classmethod
+    def of(cls, event_id: int, messages: list[tuple[str, str]]) -> Notice:
+        encoded = (ServerSentEventMessage(event=event, data=data, id=event_id).encode() for event, data in messages)
+        return cls(event_id, b"".join(encoded))
+
+    def packed(self) -> bytes:
+        return b"%d\n" % self.id + self.wire
+
+    @classmethod
+    def unpacked(cls, raw: bytes) -> Notice:
+        head, _, wire = raw.partition(b"\n")
+        return cls(int(head), wire)
+
+
+class Encoded(ServerSentEventMessage):
+    """SSE messages already encoded, written as they are."""
+
+    def __init__(self, wire: bytes) -> None:
+        super().__init__()
+        self.wire = wire
+
+    def encode(self) -> bytes:
+        return self.wire
 
 
 _encode = msgspec.json.Encoder().encode
@@ -244,9 +269,9 @@ class Live:
 
     def _publish(self, happening: Happening) -> None:
         if happening.public:
-            notice = Notice(happening.id, public_messages(happening))
-            self._channels.publish(_encode(notice), f"article:{happening.article_id}")
-        self._channels.publish(_encode(Notice(happening.id, queue_messages(happening))), QUEUE_CHANNEL)
+            notice = Notice.of(happening.id, public_messages(happening))
+            self._channels.publish(notice.packed(), f"article:{happening.article_id}")
+        self._channels.publish(Notice.of(happening.id, queue_messages(happening)).packed(), QUEUE_CHANNEL)
 
     def article(self, article_id: int, after: int | None, network: str) -> AsyncIterator[ServerSentEventMessage]:
         """One article's readers' stream, resumed after event `after` if given."""
@@ -255,7 +280,7 @@ class Live:
             if await self._feed.behind(since, article_id=article_id, limit=REPLAY):
                 return None
             found = await self._feed.since(since, article_id=article_id, limit=REPLAY)
-            return [Notice(h.id, public_messages(h)) for h in found if h.public]
+            return [Notice.of(h.id, public_messages(h)) for h in found if h.public]
 
         release = self._reserve(network)
         return self._held(self._stream(f"article:{article_id}", after, replay, release), release)
@@ -266,7 +291,7 @@ class Live:
         async def replay(since: int) -> list[Notice] | None:
             if await self._feed.behind(since, article_id=None, limit=REPLAY):
                 return None
-            return [Notice(h.id, queue_messages(h)) for h in await self._feed.since(since, limit=REPLAY)]
+            return [Notice.of(h.id, queue_messages(h)) for h in await self._feed.since(since, limit=REPLAY)]
 
         release = self._reserve(network)
         return self._held(self._stream(QUEUE_CHANNEL, after, replay, release), release)
@@ -296,8 +321,7 @@ class Live:
                 else:
                     sent = after
                 for notice in notices:
-                    for event, data in notice.messages:
-                        yield ServerSentEventMessage(event=event, data=data, id=notice.id)
+                    yield Encoded(notice.wire)
                     sent = max(sent, notice.id)
             events = subscriber.iter_events()
             waiting: asyncio.Task[Any] = asyncio.ensure_future(anext(events))
@@ -318,12 +342,11 @@ class Live:
                     if subscriber.qsize >= BACKLOG - 1:
                         log.info("a stream client fell %d messages behind and was disconnected", BACKLOG)
                         return
-                    notice = msgspec.json.decode(waiting.result(), type=Notice)
+                    notice = Notice.unpacked(waiting.result())
                     waiting = asyncio.ensure_future(anext(events))
                     if notice.id <= sent:
                         continue  # already replayed
-                    for event, data in notice.messages:
-                        yield ServerSentEventMessage(event=event, data=data, id=notice.id)
+                    yield Encoded(notice.wire)
                     sent = notice.id
             finally:
                 for task in (waiting, draining):
