@@ -4,7 +4,6 @@ fresh schema per test inside it, so each test starts from an empty, freshly migr
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -12,26 +11,14 @@ from contextlib import asynccontextmanager, contextmanager
 from urllib.parse import quote
 
 import asyncpg
-import pytest
+
+from tests.needs import Needed
 
 DEFAULT = "postgresql://postgres@127.0.0.1:5432/parley_tests"
 
 
 def url() -> str:
     return os.environ.get("PARLEY_TEST_POSTGRES", DEFAULT)
-
-
-_reachable: bool | None = None
-
-
-def reachable() -> bool:
-    """Whether the tests' PostgreSQL answers (making the default database if it is missing); checked once."""
-    global _reachable
-    if _reachable is None:
-        # On a thread of its own: callers may already run inside an event loop.
-        with concurrent.futures.ThreadPoolExecutor(1) as once:
-            _reachable = once.submit(asyncio.run, _probe()).result()
-    return _reachable
 
 
 async def _probe() -> bool:
@@ -50,13 +37,13 @@ async def _probe() -> bool:
     return True
 
 
-def require() -> None:
-    """Skip a PostgreSQL case where there is none; CI sets PARLEY_REQUIRE_POSTGRES, and there it fails."""
-    if reachable():
-        return
-    if os.environ.get("PARLEY_REQUIRE_POSTGRES"):
-        pytest.fail(f"PostgreSQL is not reachable at {url()}")
-    pytest.skip(f"no PostgreSQL at {url()} (set PARLEY_TEST_POSTGRES)")
+def _in_schema(name: str) -> str:
+    """The tests' database URL with `name` as every connection's schema."""
+    return url() + ("&" if "?" in url() else "?") + "options=" + quote(f"-csearch_path={name}")
+
+
+_postgres = Needed("postgres", url, _probe)
+reachable, require = _postgres.reachable, _postgres.require
 
 
 @asynccontextmanager
@@ -66,7 +53,7 @@ async def schema() -> AsyncIterator[str]:
     conn = await asyncpg.connect(url())
     try:
         await conn.execute(f"CREATE SCHEMA {name}")
-        yield url() + ("&" if "?" in url() else "?") + "options=" + quote(f"-csearch_path={name}")
+        yield _in_schema(name)
     finally:
         await conn.execute(f"DROP SCHEMA {name} CASCADE")
         await conn.close()
@@ -79,7 +66,7 @@ def schema_for_processes() -> Iterator[str]:
     name = "t_" + uuid.uuid4().hex[:16]
     asyncio.run(_run(f"CREATE SCHEMA {name}"))
     try:
-        yield url() + ("&" if "?" in url() else "?") + "options=" + quote(f"-csearch_path={name}")
+        yield _in_schema(name)
     finally:
         asyncio.run(_run(f"DROP SCHEMA {name} CASCADE"))
 

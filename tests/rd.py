@@ -2,33 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import os
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import pytest
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
+
+from tests.needs import Needed
 
 DEFAULT = "redis://127.0.0.1:6379/0"
 
 
 def url() -> str:
     return os.environ.get("PARLEY_TEST_REDIS", DEFAULT)
-
-
-_reachable: bool | None = None
-
-
-def reachable() -> bool:
-    global _reachable
-    if _reachable is None:
-        with concurrent.futures.ThreadPoolExecutor(1) as once:
-            _reachable = once.submit(asyncio.run, _probe()).result()
-    return _reachable
 
 
 async def _probe() -> bool:
@@ -41,13 +29,8 @@ async def _probe() -> bool:
         await client.aclose()
 
 
-def require() -> None:
-    """Skip where there is no Redis; CI sets PARLEY_REQUIRE_REDIS, and there it fails."""
-    if reachable():
-        return
-    if os.environ.get("PARLEY_REQUIRE_REDIS"):
-        pytest.fail(f"Redis is not reachable at {url()}")
-    pytest.skip(f"no Redis at {url()} (set PARLEY_TEST_REDIS)")
+_redis = Needed("redis", url, _probe)
+reachable, require = _redis.reachable, _redis.require
 
 
 @asynccontextmanager
