@@ -140,9 +140,42 @@ async def moderation(session: Session, comment_id: str, reply_id: str) -> None:
     await session.call("GET", "/readyz")
 
 
+async def outbound(session: Session, app: Any) -> None:
+    """Webhooks with a delivery queued by the dispatcher, and an author's export by its signed link."""
+    admin = session.admin
+    hook = {"url": "https://hooks.example.org/parley", "events": ["comment.created", "comment.approved"]}
+    made = await session.call("POST", "/api/v1/admin/webhooks", json=hook, headers=admin)
+    thread = f"/api/v1/articles/{SLUG}/comments"
+    await session.client.post(thread, json={"author_name": "Eve", "body": "When do the buses return?"})
+    services = running(app).services
+    await services.dispatcher.dispatch()
+    await session.call("GET", "/api/v1/admin/webhooks", headers=admin)
+    base = f"/api/v1/admin/webhooks/{made['id']}"
+    await session.call("GET", "/api/v1/admin/webhooks/{webhook_id}", base, headers=admin)
+    log = await session.call(
+        "GET", "/api/v1/admin/webhooks/{webhook_id}/deliveries", f"{base}/deliveries", headers=admin
+    )
+    one = f"{base}/deliveries/{log['items'][0]['id']}"
+    template = "/api/v1/admin/webhooks/{webhook_id}/deliveries/{delivery_id}"
+    await session.call("GET", template, one, headers=admin)
+    await session.call("POST", template + "/redeliver", one + "/redeliver", headers=admin)
+    await session.call("POST", "/api/v1/exports", json={"email": "ann@example.org"})
+    expires = int(datetime(2026, 1, 16, tzinfo=UTC).timestamp())
+    token = services.hasher.sign("export", services.hasher.email("ann@example.org"), expires=expires)
+    await session.call("GET", "/api/v1/exports/{token}", f"/api/v1/exports/{token}")
+
+
 async def main() -> dict[str, dict[str, Any]]:
     with tempfile.TemporaryDirectory() as folder:
-        settings = Settings(database=f"{folder}/examples.db", access_log=False, writes_per_minute=0, reads_per_minute=0)
+        settings = Settings(
+            database=f"{folder}/examples.db",
+            access_log=False,
+            writes_per_minute=0,
+            reads_per_minute=0,
+            public_url="https://news.example.org",
+            smtp_host="127.0.0.1",  # e-mail is on, so exports are offered; no worker runs, so none is sent
+            outbox_worker=False,
+        )
         app = create_app(settings, clock=lambda: datetime(2026, 1, 15, 9, 30, tzinfo=UTC))
         async with AsyncTestClient(app) as client:
             _token, secret = await running(app).services.tokens.create("ed", Role.ADMIN)
@@ -150,6 +183,7 @@ async def main() -> dict[str, dict[str, Any]]:
             await articles_and_policy(session)
             comment_id, reply_id = await comments(session)
             await moderation(session, comment_id, reply_id)
+            await outbound(session, app)
     return dict(sorted(session.kept.items()))
 
 

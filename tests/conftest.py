@@ -66,6 +66,8 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         stale_seconds=0,
         # A live stream read through the in-process client must end for its answer to be read whole.
         stream_lifetime_seconds=0.2,
+        # The outbox is worked by tests/outbound, pass by pass on the test's clock.
+        outbox_worker=False,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib.metadata
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -27,21 +28,24 @@ from parley.http import (
     docs,
     errors,
     feeds,
+    isso,
     limits,
     live,
+    mail_links,
     ops,
     query,
     shared_budget,
     site,
     streams,
+    webhooks,
 )
 from parley.http.cache import fastpath
 from parley.http.deps import DEPENDENCIES, ParleyApp, ParleyRequest, Parts, app_of, parts_in
 from parley.http.guards import COMPONENTS
 from parley.http.observe import Observer
 from parley.http.openapi import ExactOpenAPIConfig, wire_types
-from parley.opening import hashing_key, open_store
-from parley.services import Services
+from parley.opening import hashing_key, open_store, services_for
+from parley.outbound import worker
 from parley.settings import Settings
 
 __version__ = importlib.metadata.version("parley")
@@ -60,6 +64,8 @@ CONTROLLERS = (
     admin_site.ArticlesAdminController,
     admin_site.PolicyController,
     admin_site.BansController,
+    webhooks.WebhooksController,
+    mail_links.MailLinksController,
     ops.OpsController,
     ops.MetricsController,
     site.SiteController,
@@ -88,9 +94,9 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Litestar:
     return ParleyApp(
         observer=observer,
         proxies=observer.proxies,
-        route_handlers=[*CONTROLLERS, *site.assets()],
+        route_handlers=[*CONTROLLERS, *site.assets(), *([isso.IssoController] if settings.isso_compat else [])],
         dependencies=DEPENDENCIES,
-        lifespan=[_opening(settings, clock, observer, channels), budgets.sweeper(), _closing(redis)],
+        lifespan=[_opening(settings, clock, observer, channels), _outbox(settings), budgets.sweeper(), _closing(redis)],
         plugins=[errors.plugin(), channels],
         exception_handlers={ValidationException: errors.refused_parameters},
         middleware=_middleware(settings, budgets.middleware(observer.proxies)),
@@ -116,7 +122,8 @@ def _opening(settings: Settings, clock: Clock, observer: Observer, channels: Cha
         streams: live.Live | None = None
         try:
             hasher = Hasher(await hashing_key(store, settings))
-            services = Services(store, hasher, clock)
+            services = services_for(store, hasher, clock, settings)
+            await services.dispatcher.begin()
             streams = live.Live(
                 services.live,
                 store.change_counter,
@@ -147,6 +154,35 @@ def _opening(settings: Settings, clock: Clock, observer: Observer, channels: Cha
     return lifespan
 
 
+def _outbox(settings: Settings) -> Lifespan:
+    """The lifespan that runs the outbox worker beside the server, when the settings ask for it."""
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        parts = app_of(app).parts
+        if not settings.outbox_worker or parts is None:
+            yield
+            return
+        webhooks, mail = worker.senders(settings)
+        running = worker.Worker(
+            parts.services.dispatcher,
+            parts.services.clock,
+            webhooks=webhooks,
+            mail=mail,
+            poll_seconds=settings.outbox_poll_seconds,
+            keep_days=settings.outbox_keep_days,
+        )
+        stop = asyncio.Event()
+        task = asyncio.create_task(running.run(stop), name="parley-outbox")
+        try:
+            yield
+        finally:
+            stop.set()
+            await task
+
+    return lifespan
+
+
 def _closing(redis: Redis | None) -> Lifespan:
     """The lifespan that lets go of Redis's connections (made on first use, in the app's own loop)."""
 
@@ -164,7 +200,7 @@ def _closing(redis: Redis | None) -> Lifespan:
 def _middleware(settings: Settings, limiting: Middleware) -> list[Middleware]:
     """Outermost first: known query parameters, rate limits, cross-site writes, JSON bodies, remembered answers."""
     return [
-        browsers.cross_origin(settings.cors_origins),
+        browsers.cross_origin(settings.cors_origins, with_cookies=(isso.COOKIE_PATH,) if settings.isso_compat else ()),
         query.known_parameters(),
         docs.unknown_pages_as_problems,
         limiting,

@@ -1,4 +1,4 @@
-"""The `parley` command: serve, migrate, seed, backup, purge and token; every failure is one line and exit 1 or 2."""
+"""The `parley` command: serve, worker, migrate, seed, backup, purge, token; each failure is one line, exit 1 or 2."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import asyncio
 import functools
 import os
 import shutil
+import signal
 import sqlite3
 import sys
 import tempfile
@@ -25,7 +26,8 @@ from parley.domain.ports import Store
 from parley.domain.privacy import PrivacyService
 from parley.domain.records import Role, utcnow
 from parley.import_cli import import_group
-from parley.opening import hashing_key, open_store
+from parley.opening import hashing_key, open_store, services_for
+from parley.outbound import worker
 from parley.seeding import SeedError, load
 from parley.settings import Settings, SettingsError
 from parley.storage.copying import CopyError
@@ -208,6 +210,36 @@ def purge(email: str, database: str | None) -> None:
     click.echo(f"{settings.where}: {count} comment(s) anonymised; the audit log records the purge")
     if not emptied:
         click.echo("note: the running service still reads old pages; they leave the WAL at its next checkpoint")
+
+
+@cli.command("worker")
+@database_option
+def worker_command(database: str | None) -> None:
+    """Deliver webhooks and e-mail from the outbox until stopped; run with PARLEY_OUTBOX_WORKER=false servers.
+    One process of a deployment holds the outbox's lease at a time: a second one waits as a standby."""
+    settings = using(settings_from(database=database))
+
+    async def work(store: Store) -> None:
+        hasher = Hasher(await hashing_key(store, settings))
+        services = services_for(store, hasher, utcnow, settings)
+        await services.dispatcher.begin()
+        webhooks, mail = worker.senders(settings)
+        running = worker.Worker(
+            services.dispatcher,
+            utcnow,
+            webhooks=webhooks,
+            mail=mail,
+            poll_seconds=settings.outbox_poll_seconds,
+            keep_days=settings.outbox_keep_days,
+        )
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for stopping in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(stopping, stop.set)
+        click.echo(f"parley worker {running.holder}: delivering webhooks and e-mail", err=True)
+        await running.run(stop)
+
+    run(settings, work)
 
 
 @cli.group()

@@ -93,8 +93,43 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     metrics_dir: str = ""
     """Set by `parley serve` for its workers: the folder where each keeps its figures for /metrics to sum."""
     """The bearer token the monitoring system sends for /metrics; admin tokens are accepted too."""
+    isso_compat: bool = False
+    """Mount the endpoints Isso's embed.min.js calls at /isso/, on parley's articles, rules and moderation."""
     debug: bool = False
     access_log: bool = True
+    smtp_host: str = ""
+    """The SMTP server e-mail goes through; empty: the site sends no e-mail (no reply notices, no digests, no
+    exports by e-mail)."""
+    smtp_port: Annotated[int, msgspec.Meta(ge=1, le=65535)] = 25
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_security: Literal["none", "starttls", "tls"] = "none"
+    """`starttls` upgrades a plain connection (port 587), `tls` connects with TLS (port 465)."""
+    smtp_from: str = "parley@localhost.localdomain"
+    """The From address of every e-mail the site sends."""
+    moderator_emails: tuple[str, ...] = ()
+    """Who hears when comments enter the moderation queues (counts and a link, never a comment's text)."""
+    moderator_digest_minutes: Annotated[float, msgspec.Meta(ge=0, le=10080)] = 0.0
+    """At most one moderators' e-mail per this many minutes, counting all that came meanwhile; 0: as they come."""
+    export_link_hours: Annotated[float, msgspec.Meta(gt=0, le=720)] = 24.0
+    """How long the link to an author's own comments, sent to their address, works."""
+    outbox_worker: bool = True
+    """Deliver webhooks and e-mail from `parley serve` (one process of the deployment at a time holds the lease);
+    false leaves it to `parley worker`."""
+    outbox_poll_seconds: Annotated[float, msgspec.Meta(gt=0, le=60)] = 1.0
+    """How often the outbox worker looks for new events and due deliveries."""
+    outbox_keep_days: Annotated[float, msgspec.Meta(gt=0, le=3650)] = 30.0
+    """How long delivered, failed and called-off deliveries and e-mails stay in the log."""
+    webhook_timeout_seconds: Annotated[float, msgspec.Meta(gt=0, le=60)] = 10.0
+    """How long a receiver has to answer one delivery."""
+    webhook_attempts: Annotated[int, msgspec.Meta(ge=1, le=30)] = 15
+    """Attempts per delivery or e-mail before it is marked failed (redeliver from the admin API); 15 retry for
+    13 to 17 hours."""
+    webhook_retry_seconds: Annotated[float, msgspec.Meta(gt=0, le=3600)] = 5.0
+    """The first retry's delay; each later one doubles it (capped at 6 hours), with jitter."""
+    webhook_private_targets: bool = False
+    """Allow webhook URLs that resolve to loopback, private or link-local addresses (a receiver inside your own
+    network); refused by default, so a stolen admin token cannot probe the network parley runs in."""
 
     def __post_init__(self) -> None:
         if self.database_url and not self.database_url.startswith(("postgresql://", "postgres://")):
@@ -107,11 +142,21 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
             # "*" is refused: the allow-list also admits writes.
             if not shapes.is_origin(origin):
                 raise SettingsError(f"PARLEY_CORS_ORIGINS lists scheme://host[:port] origins, not {origin!r}")
+        for address in (*self.moderator_emails, self.smtp_from):
+            if not shapes.is_email(address):
+                raise SettingsError(
+                    f"PARLEY_MODERATOR_EMAILS and PARLEY_SMTP_FROM hold e-mail addresses, not {address!r}"
+                )
         for proxy in self.trusted_proxies:
             try:
                 ipaddress.ip_network(proxy, strict=False)
             except ValueError:
                 raise SettingsError(f"PARLEY_TRUSTED_PROXIES lists addresses or networks, not {proxy!r}") from None
+
+    @property
+    def site_url(self) -> str:
+        """Where links in e-mails and webhooks point: PARLEY_PUBLIC_URL, else this server's own address."""
+        return self.public_url or f"http://{self.host}:{self.port}"
 
     @property
     def postgres(self) -> bool:

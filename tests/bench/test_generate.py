@@ -49,7 +49,8 @@ def databases(tmp_path: Path) -> tuple[Path, Path]:
 
 @pytest.fixture
 async def client(databases: tuple[Path, Path]) -> Any:
-    settings = Settings(database=str(databases[0]), access_log=False, stale_seconds=0)
+    # The tests call the services from their own loop: no outbox worker may hold the writer in the app's.
+    settings = Settings(database=str(databases[0]), access_log=False, stale_seconds=0, outbox_worker=False)
     async with AsyncTestClient(create_app(settings)) as test_client:
         yield test_client
 

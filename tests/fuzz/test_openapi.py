@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import collections
 import hashlib
 from datetime import UTC, datetime, timedelta
@@ -90,6 +91,8 @@ SEEDED: dict[int, str] = {}
 BANNABLE: list[str] = []
 """A comment whose author a ban may name: posted from a network of its own, so banning its author never bans
 the fuzzer's own client or the seeded comments' authors."""
+LINKS: dict[str, str] = {}
+"""The export and unsubscribe links a reader would find in their e-mail, by the path's first word."""
 _CURSOR_KINDS = {
     "/api/v1/articles": lambda query: "articles",
     "/api/v1/articles/{slug}/comments": lambda query: str(query.get("sort", "oldest")),
@@ -105,7 +108,7 @@ def before_call(context: schemathesis.HookContext, case: schemathesis.Case, kwar
 
     A cursor is a string the API gave out; an Idempotency-Key names one request body; a ban ends in the future;
     a reader's comment id (with its edit token) is one that exists and a policy leaves it editable, or the success
-    paths go untested.
+    paths go untested; reply notices need an e-mail; a webhook secret is 24 to 64 bytes of base64.
     """
     if case.meta is None or not case.meta.generation.mode.is_positive:
         return
@@ -114,6 +117,8 @@ def before_call(context: schemathesis.HookContext, case: schemathesis.Case, kwar
         case.path_parameters["comment_id"] = chosen
         if case.headers is not None and "X-Edit-Token" in case.headers:
             case.headers["X-Edit-Token"] = SEEDED[chosen]
+    if case.path in ("/api/v1/exports/{token}", "/api/v1/unsubscribe/{token}") and LINKS:
+        case.path_parameters["token"] = LINKS[case.path.split("/")[3]]  # a link only an e-mail gives out
     if case.path == "/api/v1/comments/{comment_id}/replies" and isinstance(case.query, dict):
         case.query.pop("cursor", None)  # it would name a reply below this very comment: start from the first
     if isinstance(case.query, dict) and case.query.get("cursor") is not None and case.path in _CURSOR_KINDS:
@@ -126,6 +131,10 @@ def before_call(context: schemathesis.HookContext, case: schemathesis.Case, kwar
         _valid_ban(case.body)
     if case.path == "/api/v1/admin/bans" and isinstance(case.query, dict) and "address" in case.query:
         _valid_ban(case.query)  # the filter takes what a ban takes
+    if isinstance(case.body, dict) and case.body.get("notify_replies") and not case.body.get("author_email"):
+        case.body["author_email"] = "notices@example.org"
+    if case.path == "/api/v1/admin/webhooks" and isinstance(case.body, dict) and "secret" in case.body:
+        case.body["secret"] = "whsec_" + base64.b64encode(hashlib.sha256(repr(case.body).encode()).digest()).decode()
     window = case.body.get("edit_window_seconds") if isinstance(case.body, dict) else None
     if case.path == "/api/v1/admin/policy" and isinstance(window, int) and isinstance(case.body, dict):
         # The seeded comments stay editable for the whole run: a window shorter than the run would end them.
@@ -162,6 +171,13 @@ async def _prepare(settings: Settings) -> str:
             made = answer.json()
             SEEDED[int(made["comment"]["id"])] = made["edit_token"]
             parent = made["comment"]["id"] if n % 3 == 0 else parent
+        services = running(app).services
+        wrote = {"author_name": "Writer", "body": "Mine to export.", "author_email": "writer@example.org"}
+        assert (await client.post(f"/api/v1/articles/{TARGET['slug']}/comments", json=wrote)).status_code == 201
+        email_hash = services.hasher.email("writer@example.org")
+        tomorrow = int((datetime.now(UTC) + timedelta(days=1)).timestamp())
+        LINKS["exports"] = services.hasher.sign("export", email_hash, expires=tomorrow)
+        LINKS["unsubscribe"] = services.hasher.sign("unsubscribe", email_hash)
         troll = {"author_name": "Troll", "body": "To be banned."}
         answer = await client.post(
             f"/api/v1/articles/{TARGET['slug']}/comments", json=troll, headers={PEER: "192.0.2.250"}
@@ -194,6 +210,11 @@ def test_schemathesis_finds_nothing(tmp_path: Path, capsys: pytest.CaptureFixtur
         reads_per_minute=0,
         # A live stream answers 200 and goes on; here each ends at once, so the fuzzer reads a whole answer.
         stream_lifetime_seconds=0.05,
+        # _prepare calls the store from the test's own loop while the app's loop runs: no outbox worker may
+        # hold the writer there meanwhile (an asyncio lock is not shared across loops).
+        outbox_worker=False,
+        # E-mail is on, so exports by e-mail are offered; with no worker, none is sent.
+        smtp_host="127.0.0.1",
     )
     token = asyncio.run(_prepare(settings))
     app = create_app(settings)

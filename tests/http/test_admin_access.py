@@ -39,6 +39,13 @@ ROLES: dict[tuple[str, str], Role] = {
     ("POST", "/api/v1/admin/bans"): M,
     ("GET", "/api/v1/admin/bans/{ban_id}"): M,
     ("DELETE", "/api/v1/admin/bans/{ban_id}"): M,
+    ("POST", "/api/v1/admin/webhooks"): A,
+    ("GET", "/api/v1/admin/webhooks"): A,
+    ("GET", "/api/v1/admin/webhooks/{webhook_id}"): A,
+    ("DELETE", "/api/v1/admin/webhooks/{webhook_id}"): A,
+    ("GET", "/api/v1/admin/webhooks/{webhook_id}/deliveries"): A,
+    ("GET", "/api/v1/admin/webhooks/{webhook_id}/deliveries/{delivery_id}"): A,
+    ("POST", "/api/v1/admin/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver"): A,
 }
 # What a write sends: a body that would change something if the guard let it through.
 BODIES: dict[tuple[str, str], Any] = {
@@ -54,6 +61,7 @@ BODIES: dict[tuple[str, str], Any] = {
     ("PUT", "/api/v1/admin/policy"): {**msgspec.to_builtins(Policy()), "moderation": "post"},
     ("PATCH", "/api/v1/admin/policy"): {"moderation": "post"},
     ("POST", "/api/v1/admin/bans"): {"email": "someone@example.org"},
+    ("POST", "/api/v1/admin/webhooks"): {"url": "https://hooks.example.org/in", "events": ["comment.created"]},
 }
 
 
@@ -75,10 +83,18 @@ class World:
     comment_id: str
     slug: str
     ban_id: str
+    webhook_id: str
+    delivery_id: str
     settings: Settings
 
     def request(self, method: str, path: str) -> dict[str, Any]:
-        names = {"comment_id": self.comment_id, "slug": self.slug, "ban_id": self.ban_id}
+        names = {
+            "comment_id": self.comment_id,
+            "slug": self.slug,
+            "ban_id": self.ban_id,
+            "webhook_id": self.webhook_id,
+            "delivery_id": self.delivery_id,
+        }
         url = path.format(**names)
         body = BODIES.get((method, path))
         if isinstance(body, dict) and "ids" in body:
@@ -91,12 +107,15 @@ class World:
 
 @pytest.fixture
 async def world(client: Client, services: Services, settings: Settings, moderator: dict[str, str]) -> World:
+    hook = await services.webhooks.create("https://hooks.example.org/x", ["comment.created"], None, actor="x")
     article = await make_article(services, moderation=ArticleModeration.PRE)
     comment_id = (await post(client, article.slug)).json()["comment"]["id"]
+    await services.dispatcher.dispatch()
+    [delivery] = await services.webhooks.deliveries(hook.id, state=None, before_id=None, limit=1)
     ban = await services.bans.ban(email="banned@example.org", address=None, reason=None, expires_at=None, actor="x")
     # The moderator's first use stamps last_used_at; from here on the same minute writes nothing for it.
     await services.tokens.authenticate(moderator["Authorization"].removeprefix("Bearer "))
-    return World(comment_id, article.slug, str(ban.id), settings)
+    return World(comment_id, article.slug, str(ban.id), str(hook.id), str(delivery.id), settings)
 
 
 def test_every_admin_route_has_a_role_in_this_table(app: Litestar) -> None:
@@ -177,7 +196,7 @@ async def test_the_openapi_document_gives_every_admin_route_its_security_and_err
         expected = {"401"} | ({"403"} if role is A else set())
         if "{" in path:
             expected |= {"404", "422"}
-        if method in ("POST", "PUT", "PATCH"):
+        if (method, path) in BODIES:
             expected |= {"400", "413", "415", "422"}
         assert expected <= errors, where
         for status in errors:

@@ -32,6 +32,8 @@ def settings(tmp_path: Path) -> Settings:
         reads_per_minute=0,
         metrics_token=METRICS,
         cors_origins=("https://news.example.org",),
+        # The tests call the services from their own loop: no outbox worker may hold the writer in the app's.
+        outbox_worker=False,
     )
 
 

@@ -85,3 +85,9 @@ class RateLimited(DomainError):
     def __init__(self, detail: str, retry_after: int) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
+
+
+class Unavailable(DomainError):
+    """What was asked needs something this site does not run (e-mail, say)."""
+
+    code = "unavailable"

@@ -72,6 +72,21 @@ class Hasher:
         """Where an Idempotency-Key is kept: per client (network and author key), so no one else can replay it."""
         return self._mac("idempotency", f"{network}\0{author_token_hash or ''}\0{key}")
 
+    def sign(self, purpose: str, value: str, *, expires: int = 0) -> str:
+        """A link token naming `value` for one purpose, until the Unix time `expires` (0: no end)."""
+        return f"{value}.{expires}.{self._mac(f'link-{purpose}', f'{value}.{expires}')[:32]}"
+
+    def signed(self, purpose: str, token: str, *, now: int) -> str | None:
+        """The value a token from `sign` names; None if it was altered, made for another purpose, or expired."""
+        value, _, rest = token.rpartition(".")
+        value, _, expires = value.rpartition(".")
+        if not expires.isdigit() or len(expires) > 12:
+            return None
+        expected = self._mac(f"link-{purpose}", f"{value}.{expires}")[:32]
+        if not hmac.compare_digest(rest.encode(), expected.encode()):
+            return None
+        return value if int(expires) == 0 or int(expires) > now else None
+
     def _pad(self, label: str, size: int) -> bytes:
         """`size` bytes that only the server's key makes from `label`; a label is never used for two texts."""
         pad = b""

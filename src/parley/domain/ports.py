@@ -12,6 +12,7 @@ from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Protocol
 
+from parley.domain.outbox import Attempt, Cursor, Item, NewItem, Outcome, State, Webhook
 from parley.domain.paging import Position, Sort
 from parley.domain.policy import Policy
 from parley.domain.records import (
@@ -222,6 +223,69 @@ class Site(SiteReads, Protocol):
         """Empty the stored first answers about these comments, keeping their keys."""
 
 
+class OutboundReads(Protocol):
+    """What leaves the site: webhook subscriptions, the outbox and its attempts, the consumers' cursors."""
+
+    async def webhooks(self) -> list[Webhook]:
+        """The subscriptions in force (not deleted), oldest first."""
+
+    async def webhook(self, webhook_id: int) -> Webhook | None: ...
+    async def items(self, *, webhook_id: int, state: State | None, before_id: int | None, limit: int) -> list[Item]:
+        """A subscription's deliveries, newest first."""
+
+    async def item(self, item_id: int) -> Item | None: ...
+    async def attempts(self, item_id: int, *, limit: int) -> list[Attempt]:
+        """An item's attempts, newest first."""
+
+    async def cursor(self, name: str) -> Cursor | None: ...
+    async def next_due(self) -> datetime | None:
+        """When the earliest pending item is due; None when nothing waits."""
+
+    async def watched(self, comment_id: int) -> bool:
+        """Its author asked to hear of replies to this comment."""
+
+    async def opted_out(self, email_hash: str) -> bool: ...
+    async def mailed_since(self, email_hash: str, kind: str, since: datetime) -> bool:
+        """An e-mail of this kind to this address was queued at or after `since`."""
+
+
+class Outbound(OutboundReads, Protocol):
+    async def add_webhook(
+        self, *, url: str, events: Sequence[str], secret: str, description: str | None, from_event_id: int, at: datetime
+    ) -> Webhook: ...
+    async def delete_webhook(self, webhook_id: int, *, at: datetime) -> bool:
+        """Mark it deleted (its delivery log stays) and call off what it still had waiting."""
+
+    async def enqueue(self, new: NewItem) -> bool:
+        """False, and nothing stored, when an item with that message id exists already."""
+
+    async def claim(self, *, now: datetime, until: datetime, limit: int) -> list[Item]:
+        """Pending items due by `now`, oldest first, each hidden from other passes until `until`."""
+
+    async def settle(
+        self, item: Item, outcome: Outcome, *, state: State, due_at: datetime, forget: bool = False
+    ) -> None:
+        """Log the attempt and store where it leaves the item; `forget` empties its recipient and payload."""
+
+    async def redeliver(self, item_id: int, *, at: datetime) -> bool:
+        """Send it again from now, with a fresh set of attempts; False if there is no such item."""
+
+    async def move_cursor(self, name: str, event_id: int, *, at: datetime, touch: bool = True) -> None:
+        """Record how far a consumer has read; `touch` also stamps the time (when a digest went out)."""
+
+    async def lease(self, holder: str, *, now: datetime, until: datetime) -> bool:
+        """Take or renew the one lease on the outbox; False while another holder's has not run out."""
+
+    async def release(self, holder: str, *, at: datetime) -> None: ...
+    async def watch(self, comment_id: int, *, at: datetime) -> None: ...
+    async def opt_out(self, email_hash: str, *, at: datetime) -> None: ...
+    async def prune(self, before: datetime, *, limit: int) -> int:
+        """Delete up to `limit` settled items (delivered, failed, called off) made before then, with attempts."""
+
+    async def forget_mail(self, email_hash: str) -> int:
+        """Call off the e-mails still waiting for this address and clear it from the rest (an erasure)."""
+
+
 class ReadTx(Protocol):
     """A snapshot of committed data; every repository shares its connection."""
 
@@ -239,6 +303,8 @@ class ReadTx(Protocol):
     def tokens(self) -> TokenReads: ...
     @property
     def site(self) -> SiteReads: ...
+    @property
+    def outbound(self) -> OutboundReads: ...
 
 
 class Tx(ReadTx, Protocol):
@@ -258,6 +324,8 @@ class Tx(ReadTx, Protocol):
     def tokens(self) -> Tokens: ...
     @property
     def site(self) -> Site: ...
+    @property
+    def outbound(self) -> Outbound: ...
 
 
 class Transactions(Protocol):

@@ -40,6 +40,8 @@ class PrivacyService:
             await tx.site.erase_answers([comment.id for comment in comments])
             # A ban on the address keeps holding by its hash; the address itself is erased from it too.
             await tx.bans.forget_email(email_hash)
+            # E-mails still waiting for the address are called off, and sent ones keep no trace of it.
+            await tx.outbound.forget_mail(email_hash)
             # The event counts what was erased and never says whose it was.
             erased = f"{len(comments)} comment(s) of one author anonymised"
             await tx.audit.append(NewEvent(actor=actor, action="purge", reason=erased, at=now))

@@ -45,6 +45,8 @@ _NOT_IN_URL = rf"{SPACE}\x00-\x1f\x7f\"'<>\\^`{{|}}"
 _PORT = r"(?::(?:[0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))"
 _HOST = rf"[A-Za-z0-9\u00a1-\uffff](?:[A-Za-z0-9\u00a1-\uffff.-]*){_PORT}{{0,1}}"
 URL_OR_NOTHING = rf"^{END}|^[Hh][Tt][Tt][Pp][Ss]?://{_HOST}(?:[/?#][^{_NOT_IN_URL}]*){{0,1}}{END}"
+# Where a webhook is sent: such an address, never empty, with no fragment (a server never sees one).
+HOOK_URL = rf"^[Hh][Tt][Tt][Pp][Ss]?://{_HOST}(?:[/?][^{_NOT_IN_URL}#]*){{0,1}}{END}"
 
 # A network as a moderator names one to ban; `networks.parse` then reads it exactly.
 ADDRESS = rf"^[0-9A-Fa-f:.]{{2,45}}(?:/[0-9]{{1,3}}){{0,1}}{END}"

@@ -39,6 +39,8 @@ class Draft(msgspec.Struct, frozen=True, kw_only=True):
     author_url: str | None = None
     parent_id: int | None = None
     honeypot: bool = False
+    notify_replies: bool = False
+    """E-mail the author when a reply to this comment is approved (needs `author_email`)."""
 
 
 class Submitted(msgspec.Struct, kw_only=True):
@@ -50,6 +52,13 @@ class Submitted(msgspec.Struct, kw_only=True):
     edit_token: str
     edit_expires_at: datetime
     author_token: str
+
+
+class Own(msgspec.Struct, frozen=True, kw_only=True):
+    """An author's own comment as they see it, with the text they wrote: what they edit."""
+
+    node: tree.Node
+    body: str
 
 
 class KeptComment(msgspec.Struct, frozen=True):
@@ -300,6 +309,8 @@ class SubmissionService:
             at=now,
         )
         await tx.audit.append(created)
+        if draft.notify_replies and draft.author_email:
+            await tx.outbound.watch(comment.id, at=now)
         return Submitted(
             comment=tree.author_view(comment),
             status=verdict.told,
@@ -418,6 +429,13 @@ class SubmissionService:
             policy = await in_force(tx)
             comment = await self._own(tx, comment_id, edit_token, now, policy)
             await move(tx, comment, Action.DELETE, actor="author", reason=None, policy=policy, at=now)
+
+    async def own(self, comment_id: int, edit_token: str) -> Own:
+        """The author's own comment with the Markdown they wrote, while its token and edit window still hold."""
+        async with self._store.reading() as tx:
+            now = self._clock()
+            comment = await self._own(tx, comment_id, edit_token, now, await in_force(tx))
+        return Own(node=tree.author_view(comment), body=comment.body)
 
 
 def _require_visible_body(body: str) -> None:

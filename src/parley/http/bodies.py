@@ -81,7 +81,8 @@ async def _check(request: Request[Any, Any, Any], handler: BaseRouteHandler, bod
         raise ClientException(detail=f"the body is not JSON: {error}") from None
     except RecursionError:
         raise ClientException(detail="the body nests arrays or objects too deeply") from None
-    fields = [(field, message, "body") for field, message in refused_fields(document, body_type)]
+    refusals = refused_fields(document, body_type) if _struct_in(body_type) else [("body", must_be(body_type))]
+    fields = [(field, message, "body") for field, message in refusals]
     if fields:
         # Litestar reads the parameters only after this: name theirs too, so that one answer says everything.
         found = [*refused.checked(handler, request.scope), *fields][:MAX_REFUSALS]

@@ -33,14 +33,16 @@ DATA_POLICY = "default-src 'none'; frame-ancestors 'none'"
 
 
 _METHODS = ("GET", "POST", "PATCH", "PUT", "DELETE", "OPTIONS")
-# The headers a frontend sends, one by one (no credentials: the API uses no cookies).
+# The headers a frontend sends, one by one (credentials only under `with_cookies`: the API uses no cookies).
 _HEADERS = ("Content-Type", "Idempotency-Key", "X-Edit-Token", "X-Author-Token", "Authorization")
 _PREFLIGHT_SECONDS = 600
+_CREDENTIALS = (b"access-control-allow-credentials", b"true")
 
 
-def cross_origin(origins: Iterable[str]) -> Callable[[ASGIApp], ASGIApp]:
+def cross_origin(origins: Iterable[str], *, with_cookies: tuple[str, ...] = ()) -> Callable[[ASGIApp], ASGIApp]:
     """CORS for the allowed origins: their pages may call the API, writes included; every answer says it varies
-    by `Origin` beside whatever else it varies by; a preflight the list refuses is a 403 problem document."""
+    by `Origin` beside whatever else it varies by; a preflight the list refuses is a 403 problem document.
+    Under the paths `with_cookies` (the Isso mount, whose script sends credentials) they may do so with cookies."""
     allowed = frozenset(origin.lower() for origin in origins)
 
     def middleware(app: ASGIApp) -> ASGIApp:
@@ -53,24 +55,28 @@ def cross_origin(origins: Iterable[str]) -> Callable[[ASGIApp], ASGIApp]:
                 return
             headers = Headers.from_scope(scope)
             origin = headers.get("origin")
+            cookies = (scope["path"].rstrip("/") + "/").startswith(with_cookies)  # routing drops a final slash
             if scope["method"] == "OPTIONS" and origin and "access-control-request-method" in headers:
-                await _preflight(origin, origin.lower() in allowed, headers, send)
+                await _preflight(origin, origin.lower() in allowed, headers, send, cookies)
                 return
             shared = origin is not None and origin.lower() in allowed
-            await app(scope, receive, _telling_origin(send, origin if shared else None))
+            await app(scope, receive, _telling_origin(send, origin if shared else None, cookies))
 
         return crossing
 
     return middleware
 
 
-def _telling_origin(send: Send, origin: str | None) -> Send:
+def _telling_origin(send: Send, origin: str | None, cookies: bool = False) -> Send:
+    # Isso's script reads its cookie flag and sets its clock by the server's Date.
+    exposed = [*_RATE_LIMIT_HEADERS, *(["X-Set-Cookie", "Date"] if cookies else [])]
     extra = (
         []
         if origin is None
         else [
             (b"access-control-allow-origin", origin.encode("latin-1")),
-            (b"access-control-expose-headers", ", ".join(_RATE_LIMIT_HEADERS).encode()),
+            (b"access-control-expose-headers", ", ".join(exposed).encode()),
+            *([_CREDENTIALS] if cookies else []),
         ]
     )
 
@@ -82,7 +88,7 @@ def _telling_origin(send: Send, origin: str | None) -> Send:
     return sending
 
 
-async def _preflight(origin: str, origin_allowed: bool, headers: Headers, send: Send) -> None:
+async def _preflight(origin: str, origin_allowed: bool, headers: Headers, send: Send, cookies: bool) -> None:
     method = headers.get("access-control-request-method", "").upper()
     asked = {name.strip().lower() for name in headers.get("access-control-request-headers", "").split(",")}
     known = {name.lower() for name in _HEADERS} | {""}
@@ -113,6 +119,7 @@ async def _preflight(origin: str, origin_allowed: bool, headers: Headers, send: 
         (b"access-control-allow-methods", ", ".join(_METHODS).encode()),
         (b"access-control-allow-headers", ", ".join(_HEADERS).encode()),
         (b"access-control-max-age", str(_PREFLIGHT_SECONDS).encode()),
+        *([_CREDENTIALS] if cookies else []),
     ]
     await _answer(send, 204, answer, b"")
 
@@ -170,7 +177,7 @@ _SITE_POLICY = site.PAGE_POLICY.encode()
 
 _CACHE = b"cache-control"
 _NO_STORE = b"no-store"
-_PRIVATE_PATHS = ("/api/v1/admin", "/admin", "/metrics")
+_PRIVATE_PATHS = ("/api/v1/admin", "/admin", "/metrics", "/api/v1/exports", "/api/v1/unsubscribe")
 
 
 def _never_stored(scope: Scope) -> bool:

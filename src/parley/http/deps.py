@@ -18,6 +18,7 @@ from litestar.types import Message, Receive, Scope, Send
 
 from parley.domain.access import BanService, TokenService
 from parley.domain.articles import ArticleService
+from parley.domain.authors import AuthorService
 from parley.domain.feeds import FeedService
 from parley.domain.identity import Client
 from parley.domain.moderation import ModerationService
@@ -25,6 +26,7 @@ from parley.domain.ports import Store
 from parley.domain.records import Clock, Token
 from parley.domain.submission import SubmissionService
 from parley.domain.threads import ThreadService
+from parley.domain.webhooks import WebhookService
 from parley.http import live
 from parley.http.cache.counts import CountAnswers
 from parley.http.cache.fastpath import Remembers
@@ -187,6 +189,14 @@ def _feeds(request: ParleyRequest) -> FeedService:
     return parts_of(request).services.feeds
 
 
+def _webhooks(request: ParleyRequest) -> WebhookService:
+    return parts_of(request).services.webhooks
+
+
+def _authors(request: ParleyRequest) -> AuthorService:
+    return parts_of(request).services.authors
+
+
 def _live(request: ParleyRequest) -> Live:
     return parts_of(request).live
 
@@ -237,6 +247,8 @@ DEPENDENCIES: dict[str, Provide] = {
     "observer": _provide(_observer),
     "live": _provide(_live),
     "feeds": _provide(_feeds),
+    "webhooks": _provide(_webhooks),
+    "authors": _provide(_authors),
     "moderator": _provide(_moderator),
 }
 """Each dependency a handler may name, typed by its provider."""

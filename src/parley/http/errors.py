@@ -35,6 +35,7 @@ STATUS: dict[type[errors.DomainError], int] = {
     errors.ParentWaiting: 409,
     errors.AlreadyExists: 409,
     errors.RateLimited: 429,
+    errors.Unavailable: 503,
 }
 
 

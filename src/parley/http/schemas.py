@@ -42,10 +42,15 @@ class CommentIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
     author_url: Url | None = None
     parent_id: CommentId | None = None
     honeypot: Honeypot | None = None
+    notify_replies: bool = False
+    """E-mail me when a reply to this comment is approved (needs `author_email`; every e-mail has a one-click
+    unsubscribe link)."""
 
     def __post_init__(self) -> None:
         if self.author_url and not shapes.is_url(self.author_url):
             raise ValueError("author_url is not a web address: its host or port cannot be read")
+        if self.notify_replies and not self.author_email:
+            raise ValueError("notify_replies needs author_email: replies are told by e-mail")
 
     def to_draft(self) -> Draft:
         return Draft(
@@ -55,6 +60,7 @@ class CommentIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
             author_url=shapes.normal_url(self.author_url) if self.author_url else None,
             parent_id=None if self.parent_id is None else int(self.parent_id),
             honeypot=bool(self.honeypot),
+            notify_replies=self.notify_replies,
         )
 
 

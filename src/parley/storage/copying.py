@@ -34,9 +34,15 @@ TABLES: dict[str, tuple[str, ...]] = {
     "audit_events": ("id",),
     "site": ("key",),
     "idempotency_keys": ("key",),
+    "webhooks": ("id",),
+    "outbox": ("id",),
+    "outbox_attempts": ("id",),
+    "cursors": ("name",),
+    "reply_notices": ("comment_id",),
+    "mail_optouts": ("email_hash",),
 }
 _FLAGS = frozenset({"visible", "flagged", "comments_open"})
-_LISTS = frozenset({"tags", "rules"})
+_LISTS = frozenset({"tags", "rules", "events"})
 Row = tuple[Any, ...]
 
 

@@ -8,6 +8,7 @@ from parley.storage.postgres.articles import PgArticles
 from parley.storage.postgres.comments import PgComments
 from parley.storage.postgres.conn import Conn
 from parley.storage.postgres.moderation import PgAudit, PgBans, PgFlags, PgTokens
+from parley.storage.postgres.outbound import PgOutbound
 from parley.storage.postgres.site import PgSite
 
 
@@ -42,3 +43,7 @@ class PgTx:
     @cached_property
     def site(self) -> PgSite:
         return PgSite(self.conn)
+
+    @cached_property
+    def outbound(self) -> PgOutbound:
+        return PgOutbound(self.conn)

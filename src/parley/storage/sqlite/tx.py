@@ -8,6 +8,7 @@ from parley.storage.sqlite.articles import SqliteArticles
 from parley.storage.sqlite.comments import SqliteComments
 from parley.storage.sqlite.conn import Conn
 from parley.storage.sqlite.moderation import SqliteAudit, SqliteBans, SqliteFlags, SqliteTokens
+from parley.storage.sqlite.outbound import SqliteOutbound
 from parley.storage.sqlite.site import SqliteSite
 
 
@@ -42,3 +43,7 @@ class SqliteTx:
     @cached_property
     def site(self) -> SqliteSite:
         return SqliteSite(self.conn)
+
+    @cached_property
+    def outbound(self) -> SqliteOutbound:
+        return SqliteOutbound(self.conn)
