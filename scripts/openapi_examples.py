@@ -20,6 +20,7 @@ from typing import Any
 from litestar.testing import AsyncTestClient
 
 from parley.app import create_app
+from parley.domain import notices
 from parley.domain.records import Role
 from parley.http.deps import running
 from parley.settings import Settings
@@ -160,8 +161,7 @@ async def outbound(session: Session, app: Any) -> None:
     await session.call("GET", template, one, headers=admin)
     await session.call("POST", template + "/redeliver", one + "/redeliver", headers=admin)
     await session.call("POST", "/api/v1/exports", json={"email": "ann@example.org"})
-    expires = int(datetime(2026, 1, 16, tzinfo=UTC).timestamp())
-    token = services.hasher.sign("export", services.hasher.email("ann@example.org"), expires=expires)
+    token = notices.export_token(services.hasher, "ann@example.org", datetime(2026, 1, 16, tzinfo=UTC))
     await session.call("GET", "/api/v1/exports/{token}", f"/api/v1/exports/{token}")
 
 

@@ -143,7 +143,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
             if not shapes.is_origin(origin):
                 raise SettingsError(f"PARLEY_CORS_ORIGINS lists scheme://host[:port] origins, not {origin!r}")
         for address in (*self.moderator_emails, self.smtp_from):
-            if not shapes.is_email(address):
+            if not shapes.is_mailbox(address):
                 raise SettingsError(
                     f"PARLEY_MODERATOR_EMAILS and PARLEY_SMTP_FROM hold e-mail addresses, not {address!r}"
                 )

@@ -34,6 +34,13 @@ class Received(msgspec.Struct):
     body: bytes
 
 
+class Backlogged(ThreadingHTTPServer):
+    """A backlog for every connection a pass opens at once (the default of 5 would delay some by 1 s)."""
+
+    request_queue_size = 64
+    daemon_threads = True
+
+
 class Receiver:
     """A webhook endpoint on loopback that answers `status` after `delay` seconds and keeps what it was sent."""
 
@@ -59,7 +66,7 @@ class Receiver:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = Backlogged(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -84,11 +91,15 @@ class Mailbox:
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        self.raw: list[bytes] = []
+        self.recipients: list[list[str]] = []
         self.refuse = False
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.refuse:
             return "451 try again later"
+        self.raw.append(envelope.content)
+        self.recipients.append(list(envelope.rcpt_tos))
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         assert isinstance(parsed, EmailMessage)
         self.messages.append(parsed)

@@ -51,6 +51,9 @@ async def test_a_reply_is_mailed_to_the_author_who_asked_only_once_a_moderator_a
     assert mail["From"] == "news@example.org"
     assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert re.fullmatch(r"<https://news\.example\.org/api/v1/unsubscribe/[0-9a-f.]+>", mail["List-Unsubscribe"])
+    # As sent, not only as a parser reads it back: a mail client finds the URL only if it is not RFC 2047-encoded.
+    assert re.search(rb"\r\nList-Unsubscribe: <https://news\.example\.org/api/v1/unsubscribe/", smtp.mailbox.raw[-1])
+    assert smtp.mailbox.recipients[-1] == [ANN]
     assert f"https://news.example.org/articles/{article.slug}#parley-c-{reply['id']}" in mail.get_content()
 
 
@@ -254,3 +257,42 @@ async def test_asking_for_exports_draws_on_the_network_s_write_budget(
             (await stranger.post("/api/v1/exports", json={"email": f"x{n}@example.org"})).status_code for n in range(3)
         ]
     assert answers == [202, 202, 429]
+
+
+async def test_an_export_goes_only_to_one_plain_mailbox_and_shows_only_what_that_mailbox_wrote(
+    app: Litestar, client: httpx.AsyncClient, services: Services, smtp: Smtp, clock: Clock
+) -> None:
+    article = await make_article(services)
+    # `casefold` makes these one address to the moderation rules; they are two mailboxes (two domains).
+    await comment(client, article.slug, author_name="Vic", body="Written at the sharp s", author_email="vic@faß.de")
+    for variant in ("x<vic@target.example>", "root,vic@target.example", "(@).[", "vic@target.example "):
+        refused = await client.post("/api/v1/exports", json={"email": variant})
+        assert refused.status_code == 422, variant
+    assert answer(await client.post("/api/v1/exports", json={"email": "vic@fass.de"}), 202)
+    async with working(app, clock, smtp_port=smtp.port) as worker:
+        await drain(worker)
+    assert smtp.mailbox.messages == []  # fass.de wrote nothing: its request was called off, not sent
+    from datetime import timedelta
+
+    from parley.domain import notices
+
+    token = notices.export_token(services.hasher, "vic@fass.de", clock() + timedelta(hours=1))
+    assert answer(await client.get(f"/api/v1/exports/{token}"))["comments"] == []
+    token = notices.export_token(services.hasher, "vic@faß.de", clock() + timedelta(hours=1))
+    assert [c["body"] for c in answer(await client.get(f"/api/v1/exports/{token}"))["comments"]] == [
+        "Written at the sharp s"
+    ]
+
+
+async def test_asking_for_an_export_costs_the_same_whether_or_not_the_address_wrote_anything(
+    app: Litestar, client: httpx.AsyncClient, services: Services, settings: Settings
+) -> None:
+    from tests import peek
+
+    article = await make_article(services)
+    await comment(client, article.slug, author_name="Ann", body="Mine", author_email=ANN)
+    before = await peek.rows(settings, "SELECT count(*) AS n FROM outbox")
+    for address in (ANN, "nobody@example.org"):
+        assert answer(await client.post("/api/v1/exports", json={"email": address}), 202)
+    after = await peek.rows(settings, "SELECT count(*) AS n FROM outbox")
+    assert after[0]["n"] - before[0]["n"] == 2  # one queued e-mail each: the lookup waits for the sender

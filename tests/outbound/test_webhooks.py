@@ -266,7 +266,7 @@ async def test_a_webhook_to_a_private_address_is_refused_unless_the_settings_all
         await worker.close()
     assert receiver.received == []
     [delivery] = answer(await client.get(f"/api/v1/admin/webhooks/{hook['id']}/deliveries", headers=admin))["items"]
-    assert delivery["last_error"] == "refused: 127.0.0.1 is a non-public address (127.0.0.1)"
+    assert delivery["last_error"] == "refused: the host is, or resolves to, a non-public address"
 
 
 async def test_only_admins_manage_webhooks_and_bad_subscriptions_are_refused_with_the_field_named(
@@ -416,3 +416,90 @@ async def test_settled_deliveries_are_forgotten_after_their_keeping_time_and_wai
     assert [(item["state"], item["attempts"]) for item in log] == [("pending", 1)]
     clock.advance(days=31)
     assert await services.dispatcher.prune(30) == 0  # a delivery still being tried is never forgotten
+
+
+@pytest.mark.parametrize(
+    ("address", "allowed"),
+    [
+        ("93.184.216.34", True),
+        ("2606:2800:220:1:248:1893:25c8:1946", True),
+        ("127.0.0.1", False),
+        ("10.0.0.5", False),
+        ("169.254.169.254", False),
+        ("::1", False),
+        ("::ffff:127.0.0.1", False),  # IPv4-mapped
+        ("64:ff9b::a00:5", False),  # NAT64 of 10.0.0.5
+        ("2002:a00:5::1", False),  # 6to4 of 10.0.0.5
+        ("fec0::1", False),  # site-local
+        ("::7f00:1", False),  # IPv4-compatible 127.0.0.1
+        ("2001:0:4136:e378:8000:63bf:3fff:fdd2", False),  # Teredo
+        ("64:ff9b::5db8:d822", True),  # NAT64 of a public address
+    ],
+)
+def test_only_public_addresses_are_delivered_to_whatever_ipv6_form_carries_them(address: str, allowed: bool) -> None:
+    from ipaddress import ip_address
+
+    from parley.outbound.webhooks import public
+
+    assert public(ip_address(address)) is allowed
+
+
+async def test_a_name_is_resolved_once_and_delivered_to_the_address_checked_with_its_own_host_header(
+    app: Litestar,
+    client: httpx.AsyncClient,
+    services: Services,
+    admin: dict[str, str],
+    receiver: Receiver,
+    clock: Clock,
+) -> None:
+    from parley.http.deps import running
+    from parley.outbound.webhooks import WebhookSender
+    from parley.outbound.worker import Worker
+
+    article = await make_article(services)
+    by_name = receiver.url.replace("127.0.0.1", "localhost")
+    hook = await subscribe(client, admin, by_name, ["comment.created"])
+    await comment(client, article.slug, author_name="Ann", body="Hello")
+    guarded = Worker(
+        running(app).services.dispatcher,
+        clock,
+        webhooks=WebhookSender(timeout=2, private_targets=False),
+        mail=None,
+        poll_seconds=1,
+    )
+    try:
+        await guarded.step()  # localhost is loopback: refused by default
+    finally:
+        await guarded.close()
+    assert receiver.received == []
+    [delivery] = answer(await client.get(f"/api/v1/admin/webhooks/{hook['id']}/deliveries", headers=admin))["items"]
+    assert delivery["last_error"] == "refused: the host is, or resolves to, a non-public address"
+    clock.advance(seconds=31)  # the retry is due, and the first worker's lease has run out
+    async with working(app, clock) as worker:  # allowed: sent to the address resolved, named as subscribed
+        assert await drain(worker) == 1
+    assert receiver.received[0].headers["host"] == by_name.split("/")[2]
+
+
+async def test_a_delivery_that_cannot_even_be_attempted_fails_alone_and_the_rest_of_its_pass_is_recorded(
+    app: Litestar,
+    client: httpx.AsyncClient,
+    services: Services,
+    admin: dict[str, str],
+    receiver: Receiver,
+    clock: Clock,
+) -> None:
+    article = await make_article(services)
+    full_width = "http://" + ".".join(["\uff11"] * 4) + "/hook"  # digits no HTTP client takes in a host
+    broken = await subscribe(client, admin, full_width, ["comment.created"])
+    good = await subscribe(client, admin, receiver.url, ["comment.created"])
+    await comment(client, article.slug, author_name="Ann", body="Hello")
+    async with working(app, clock) as worker:
+        assert await drain(worker) == 2
+        clock.advance(minutes=3)  # past the claim's hiding time: nothing left pending is sent again
+        await drain(worker)
+    assert len(receiver.received) == 1
+    [sent] = answer(await client.get(f"/api/v1/admin/webhooks/{good['id']}/deliveries", headers=admin))["items"]
+    assert (sent["state"], sent["attempts"]) == ("delivered", 1)
+    [failed] = answer(await client.get(f"/api/v1/admin/webhooks/{broken['id']}/deliveries", headers=admin))["items"]
+    assert failed["state"] == "pending"
+    assert failed["last_error"]

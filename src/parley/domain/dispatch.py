@@ -194,13 +194,23 @@ class Dispatcher:
         if item.kind == "reply" and item.comment_id is not None:
             reply = await tx.comments.get(item.comment_id)
             return None if reply is not None and reply.visible else "readers no longer see the reply"
+        if item.kind == "export" and item.email_hash is not None and item.recipient is not None:
+            mailbox = self._hasher.mailbox(item.recipient)
+            written = await tx.comments.by_email_hash(item.email_hash)
+            if not any(c.author_email and self._hasher.mailbox(c.author_email) == mailbox for c in written):
+                return "nothing was written with this address"
         return None
 
-    async def settle(self, item: Item, outcome: Outcome) -> State:
-        """Log an attempt; a failure is tried again on the schedule until its attempts are spent."""
+    async def settle(self, attempts: list[tuple[Item, Outcome]]) -> list[State]:
+        """Log a pass's attempts in one transaction; a failure is tried again on the schedule until its
+        attempts are spent."""
+        states = []
         async with self._store.writing() as tx:
-            state, due = self._schedule.after(item, outcome, self._clock())
-            # A sent e-mail keeps no copy of its text or address; a delivery stays for redelivery.
-            forget = item.channel is Channel.MAIL and state is not State.PENDING
-            await tx.outbound.settle(item, outcome, state=state, due_at=due, forget=forget)
-        return state
+            now = self._clock()
+            for item, outcome in attempts:
+                state, due = self._schedule.after(item, outcome, now)
+                # A sent e-mail keeps no copy of its text or address; a delivery stays for redelivery.
+                forget = item.channel is Channel.MAIL and state is not State.PENDING
+                await tx.outbound.settle(item, outcome, state=state, due_at=due, forget=forget)
+                states.append(state)
+        return states

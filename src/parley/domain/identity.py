@@ -50,6 +50,11 @@ class Hasher:
     def email(self, email: str) -> str:
         return self._mac("email", email.strip().casefold())
 
+    def mailbox(self, email: str) -> str:
+        """One mailbox, for what only its owner may do (read their export, stop their e-mails): lower case only,
+        so `faß.de` and `fass.de`, which `casefold` makes one for the moderation rules, stay two."""
+        return self._mac("mailbox", email.strip().lower())
+
     def address(self, address: str) -> str:
         """A network address or a network's one spelling (`networks.key`): what budgets, bans and logs keep."""
         return self._mac("address", address)

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 import msgspec
 
+from parley.domain import shapes
 from parley.domain.identity import Hasher
 from parley.domain.outbox import Channel, NewItem
 from parley.domain.ports import Tx
@@ -43,8 +44,9 @@ def enters_queue(event: AuditEvent) -> bool:
     return held or event.action == "flag_threshold"
 
 
-def unsubscribe_url(hasher: Hasher, config: MailConfig, email_hash: str) -> str:
-    return f"{config.site_url}/api/v1/unsubscribe/{hasher.sign('unsubscribe', email_hash)}"
+def unsubscribe_url(hasher: Hasher, config: MailConfig, address: str) -> str:
+    """The one-click link that stops reply notices to this mailbox; it names only the mailbox's keyed hash."""
+    return f"{config.site_url}/api/v1/unsubscribe/{hasher.sign('unsubscribe', hasher.mailbox(address))}"
 
 
 async def reply_notice(tx: Tx, event: AuditEvent, hasher: Hasher, config: MailConfig, now: datetime) -> NewItem | None:
@@ -57,9 +59,11 @@ async def reply_notice(tx: Tx, event: AuditEvent, hasher: Hasher, config: MailCo
     parent = await tx.comments.get(reply.parent_id)
     if parent is None or not parent.author_email or not parent.email_hash or parent.status is Status.REMOVED:
         return None
+    if not shapes.is_mailbox(parent.author_email):
+        return None  # an address that is not one bare mailbox is never written to
     if parent.email_hash == reply.email_hash or not await tx.outbound.watched(parent.id):
         return None
-    if await tx.outbound.opted_out(parent.email_hash):
+    if await tx.outbound.opted_out(hasher.mailbox(parent.author_email)):
         return None
     article = await tx.articles.by_id(reply.article_id)
     if article.published_at > now:
@@ -69,13 +73,13 @@ async def reply_notice(tx: Tx, event: AuditEvent, hasher: Hasher, config: MailCo
         f"{reply.author_name} replied to your comment on “{article.title}”:\n\n{reply.body}\n\n"
         f"Read and answer it: {link}\n\n"
         f"You asked to hear of replies when you commented. To stop these e-mails: "
-        f"{unsubscribe_url(hasher, config, parent.email_hash)}\n"
+        f"{unsubscribe_url(hasher, config, parent.author_email)}\n"
     )
     letter = Letter(
         to=parent.author_email,
         subject=f"New reply to your comment on “{article.title}”",
         text=text,
-        unsubscribe_url=unsubscribe_url(hasher, config, parent.email_hash),
+        unsubscribe_url=unsubscribe_url(hasher, config, parent.author_email),
     )
     return NewItem(
         channel=Channel.MAIL,
@@ -119,10 +123,17 @@ def moderators_digest(events: list[AuditEvent], config: MailConfig, now: datetim
     return letters
 
 
+def export_token(hasher: Hasher, address: str, expires: datetime) -> str:
+    """A link token naming the address's moderation hash (to find its comments) and its mailbox hash (to keep
+    only those written with this very mailbox)."""
+    named = hasher.email(address) + hasher.mailbox(address)[:32]
+    return hasher.sign("export", named, expires=int(expires.timestamp()))
+
+
 def export_letter(to: str, email_hash: str, hasher: Hasher, config: MailConfig, now: datetime) -> NewItem:
     """The link to everything an address wrote, signed and valid for `export_link_hours`."""
     expires = now + timedelta(hours=config.export_link_hours)
-    token = hasher.sign("export", email_hash, expires=int(expires.timestamp()))
+    token = export_token(hasher, to, expires)
     text = (
         f"Someone (we hope you) asked for every comment written with this e-mail address.\n\n"
         f"Download them (JSON) until {expires:%Y-%m-%d %H:%M} UTC:\n{config.site_url}/api/v1/exports/{token}\n\n"

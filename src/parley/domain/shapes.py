@@ -36,6 +36,11 @@ LINE = rf"^[^{_NOT_IN_NAME}]*{END}"
 _NOT_IN_EMAIL = rf"@{SPACE}\x00-\x1f\x7f"
 EMAIL = rf"^[^{_NOT_IN_EMAIL}]{{1,64}}@[^{_NOT_IN_EMAIL}]+\.[^{_NOT_IN_EMAIL}]+{END}"
 EMAIL_OR_NOTHING = rf"^{END}|{EMAIL}"
+# What parley sends e-mail to: one bare mailbox (no display name, comment, group or list), so the address a
+# reader typed can never name a second recipient or another mailbox than the one it spells.
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~\u00a1-\uffff-]+"
+_LABEL = r"[A-Za-z0-9\u00a1-\uffff](?:[A-Za-z0-9\u00a1-\uffff-]*[A-Za-z0-9\u00a1-\uffff])?"
+MAILBOX = rf"^{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})+{END}"
 EMAIL_LENGTH = 254
 
 # A web address that stays one attribute value wherever it is written: no quotes, angle brackets, backticks,
@@ -58,9 +63,15 @@ MODERATOR = r"\w[\w .@-]{0,63}"
 ORIGIN = r"https?://[a-z0-9.-]+(:[0-9]{1,5})?|https?://\[[0-9a-f:.]+\](:[0-9]{1,5})?"
 
 _EMAIL = re.compile(EMAIL)
+_MAILBOX = re.compile(MAILBOX)
 _SLUG = re.compile(SLUG)
 _MODERATOR = re.compile(MODERATOR)
 _ORIGIN = re.compile(ORIGIN)
+
+
+def is_mailbox(value: str) -> bool:
+    """Whether `value` is one bare mailbox e-mail can be sent to (see MAILBOX)."""
+    return len(value) <= EMAIL_LENGTH and _MAILBOX.match(value) is not None
 
 
 def is_email(value: str) -> bool:

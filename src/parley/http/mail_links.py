@@ -21,13 +21,16 @@ from parley.http.schemas import Instant
 LinkToken = Annotated[
     str,
     PathParameter(
-        min_length=10, max_length=200, pattern=r"^[0-9a-f]+\.[0-9]+\.[0-9a-f]+$", description="from the e-mail"
+        min_length=10,
+        max_length=200,
+        pattern=rf"^[0-9a-f]+\.[0-9]+\.[0-9a-f]+{shapes.END}",
+        description="from the e-mail",
     ),
 ]
 
 
 class ExportIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    email: Annotated[str, msgspec.Meta(max_length=shapes.EMAIL_LENGTH, pattern=shapes.EMAIL)]
+    email: Annotated[str, msgspec.Meta(max_length=shapes.EMAIL_LENGTH, pattern=shapes.MAILBOX)]
 
 
 class ExportAccepted(msgspec.Struct, frozen=True):

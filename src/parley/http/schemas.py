@@ -49,8 +49,8 @@ class CommentIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
     def __post_init__(self) -> None:
         if self.author_url and not shapes.is_url(self.author_url):
             raise ValueError("author_url is not a web address: its host or port cannot be read")
-        if self.notify_replies and not self.author_email:
-            raise ValueError("notify_replies needs author_email: replies are told by e-mail")
+        if self.notify_replies and not shapes.is_mailbox(self.author_email or ""):
+            raise ValueError("notify_replies needs author_email, one plain address: replies are told by e-mail")
 
     def to_draft(self) -> Draft:
         return Draft(

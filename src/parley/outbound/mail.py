@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
+from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Literal
@@ -11,16 +12,24 @@ from typing import Literal
 import aiosmtplib
 import msgspec
 
+from parley.domain import shapes
 from parley.domain.notices import Letter
 from parley.domain.outbox import Item, Outcome
 
 _LETTER = msgspec.json.Decoder(Letter)
 
 
+# Long header lines are kept whole rather than encoded: a List-Unsubscribe URL folded into RFC 2047 words is one
+# no mail client would find.
+_POLICY = policy.SMTP.clone(max_line_length=998, cte_type="7bit")
+
+
 def message(item: Item, sender: str, now: datetime) -> EmailMessage:
     """The e-mail a letter is; header values come from checked addresses and text without line breaks."""
     letter = _LETTER.decode(item.payload)
-    mail = EmailMessage()
+    if not shapes.is_mailbox(letter.to):
+        raise ValueError("the recipient is not one plain e-mail address")
+    mail = EmailMessage(policy=_POLICY)
     mail["From"] = sender
     mail["To"] = letter.to
     mail["Subject"] = " ".join(letter.subject.split())
@@ -58,8 +67,12 @@ class MailSender:
         code: int | None = None
         error: str | None = None
         try:
+            mail = message(item, self._sender, now)
+            # The one recipient is named here, never read back from the To header.
             await aiosmtplib.send(
-                message(item, self._sender, now),
+                mail.as_bytes(),  # as written with our policy: aiosmtplib's own would fold long headers
+                sender=self._sender,
+                recipients=[str(mail["To"])],
                 hostname=self._host,
                 port=self._port,
                 username=None if self._login is None else self._login[0],

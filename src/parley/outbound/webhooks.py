@@ -9,7 +9,7 @@ import hmac
 import ipaddress
 import time
 from datetime import datetime
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -37,19 +37,40 @@ def headers(secret: str, message_id: str, timestamp: int, body: bytes) -> dict[s
     }
 
 
-async def private_address(host: str, port: int) -> str | None:
-    """The first address `host` resolves to that is not a public one (loopback, private, link-local...)."""
+_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+
+
+def public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Whether an address is a public one, looking through the IPv6 forms that carry an IPv4 address inside
+    (mapped, 6to4, NAT64, IPv4-compatible) and refusing Teredo and site-local addresses outright."""
+    if isinstance(address, ipaddress.IPv6Address):
+        inner = address.ipv4_mapped or address.sixtofour
+        if inner is None and any(address in network for network in _NAT64):
+            inner = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+        if inner is not None:
+            return public(inner)
+        if address.teredo or address.is_site_local or address in _IPV4_COMPATIBLE:
+            return False
+    return address.is_global
+
+
+async def resolve(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    """Every address `host` names, IPv4 first (a literal names itself)."""
     try:
-        literal = ipaddress.ip_address(host.strip("[]"))
+        return [ipaddress.ip_address(host.strip("[]"))]
     except ValueError:
         infos = await asyncio.get_running_loop().getaddrinfo(host, port, proto=6)
-        found = [ipaddress.ip_address(info[4][0]) for info in infos]
-    else:
-        found = [literal]
-    for address in found:
-        if not address.is_global:
-            return str(address)
-    return None
+    found = list(dict.fromkeys(ipaddress.ip_address(info[4][0]) for info in infos))
+    return sorted(found, key=lambda address: address.version)
+
+
+def pinned(url: str, address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
+    """The URL with its host replaced by the address it was checked at, so no second DNS answer is used."""
+    parts = urlsplit(url)
+    host = f"[{address}]" if address.version == 6 else str(address)
+    port = f":{parts.port}" if parts.port else ""
+    return urlunsplit((parts.scheme, host + port, parts.path, parts.query, ""))
 
 
 class WebhookSender:
@@ -71,19 +92,22 @@ class WebhookSender:
 
         parts = urlsplit(hook.url)
         try:
-            if not self._private_targets:
-                port = parts.port or (443 if parts.scheme == "https" else 80)
-                private = await private_address(parts.hostname or "", port)
-                if private is not None:
-                    return outcome(False, error=f"refused: {parts.hostname} is a non-public address ({private})")
+            host = parts.hostname or ""
+            addresses = await resolve(host, parts.port or (443 if parts.scheme == "https" else 80))
+            if not addresses or (not self._private_targets and not all(public(address) for address in addresses)):
+                return outcome(False, error="refused: the host is, or resolves to, a non-public address")
             # The receiver checks this against its own clock to refuse replays: wall-clock time, always.
             timestamp = int(time.time())
-            sent = headers(hook.secret, item.message_id, timestamp, item.payload)
-            async with self._client.stream("POST", hook.url, content=item.payload, headers=sent) as answer:
+            sent = {**headers(hook.secret, item.message_id, timestamp, item.payload), "host": parts.netloc}
+            # Sent to the address just checked (DNS is not asked twice), named by its host for HTTP and TLS.
+            target = pinned(hook.url, addresses[0])
+            extensions = {"sni_hostname": host} if parts.scheme.lower() == "https" else {}
+            request = self._client.stream("POST", target, content=item.payload, headers=sent, extensions=extensions)
+            async with request as answer:
                 code = answer.status_code  # the receiver's body is never read: only its status counts
         except httpx.TimeoutException:
             return outcome(False, error="timed out")
-        except (httpx.HTTPError, OSError, ValueError) as error:
+        except (httpx.HTTPError, httpx.InvalidURL, OSError, ValueError, UnicodeError) as error:
             return outcome(False, error=f"{type(error).__name__}: {error}")
         if 200 <= code < 300:
             return outcome(True, code)

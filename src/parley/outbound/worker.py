@@ -14,11 +14,12 @@ from parley.domain.dispatch import Dispatcher, Parcel
 from parley.domain.outbox import LEASE_SECONDS, Outcome
 from parley.domain.records import Clock
 from parley.outbound.mail import MailSender
-from parley.outbound.webhooks import WebhookSender
+from parley.outbound.webhooks import ERROR_CHARS, WebhookSender
 from parley.settings import Settings
 
 log = logging.getLogger("parley.outbox")
 
+NO_SMTP = "no SMTP server is set (PARLEY_SMTP_HOST)"
 PRUNE_SECONDS = 3600.0
 """How often the lease holder forgets settled items past their keeping time."""
 CLAIM = 16
@@ -80,17 +81,23 @@ class Worker:
             return 0
         parcels = await self._dispatcher.claim(CLAIM)
         outcomes = await asyncio.gather(*(self._send(parcel) for parcel in parcels))
-        for parcel, outcome in zip(parcels, outcomes, strict=True):
-            await self._dispatcher.settle(parcel.item, outcome)
+        if parcels:
+            await self._dispatcher.settle([(p.item, o) for p, o in zip(parcels, outcomes, strict=True)])
         return len(parcels)
 
     async def _send(self, parcel: Parcel) -> Outcome:
+        """One attempt, whatever goes wrong in it: a failure of one item is its own outcome, never the pass's, so
+        the others sent with it are recorded as sent (and never sent again)."""
         now = self._clock()
-        if parcel.webhook is not None:
-            return await self._webhooks.send(parcel, now)
-        if self._mail is None:
-            return Outcome(ok=False, started_at=now, duration_ms=0, error="no SMTP server is set (PARLEY_SMTP_HOST)")
-        return await self._mail.send(parcel.item, now)
+        try:
+            if parcel.webhook is not None:
+                return await self._webhooks.send(parcel, now)
+            if self._mail is None:
+                return Outcome(ok=False, started_at=now, duration_ms=0, error=NO_SMTP)
+            return await self._mail.send(parcel.item, now)
+        except Exception as error:  # a bug or an input no sender foresaw: logged, and tried again later
+            log.exception("outbox item %d could not be sent", parcel.item.id)
+            return Outcome(ok=False, started_at=now, duration_ms=0, error=f"{type(error).__name__}"[:ERROR_CHARS])
 
     async def run(self, stop: asyncio.Event) -> None:
         """Pass after pass until `stop` is set; a failing pass is logged and the next one comes as usual."""
