@@ -30,6 +30,11 @@ async def comment(client: httpx.AsyncClient, slug: str, **fields: Any) -> Any:
     return answer(await post(client, slug, **fields), 201)
 
 
+async def deliveries(client: httpx.AsyncClient, admin: dict[str, str], hook: dict[str, Any]) -> Any:
+    """A subscription's delivery log, newest first."""
+    return answer(await client.get(f"/api/v1/admin/webhooks/{hook['id']}/deliveries", headers=admin))["items"]
+
+
 def bodies(receiver: Receiver) -> list[dict[str, Any]]:
     return [msgspec.json.decode(received.body) for received in receiver.received]
 
@@ -184,12 +189,12 @@ async def test_a_receiver_that_times_out_is_logged_as_such_and_tried_again(
     receiver.delay = 1.0
     async with working(app, clock, answer_within=0.2) as worker:
         await drain(worker)
-        [delivery] = answer(await client.get(f"/api/v1/admin/webhooks/{hook['id']}/deliveries", headers=admin))["items"]
+        [delivery] = await deliveries(client, admin, hook)
         assert (delivery["state"], delivery["last_error"], delivery["last_status"]) == ("pending", "timed out", None)
         receiver.delay = 0.0
         clock.advance(seconds=5)
         assert await drain(worker) == 1
-    [delivery] = answer(await client.get(f"/api/v1/admin/webhooks/{hook['id']}/deliveries", headers=admin))["items"]
+    [delivery] = await deliveries(client, admin, hook)
     assert delivery["state"] == "delivered"
 
 
@@ -265,7 +270,7 @@ async def test_a_webhook_to_a_private_address_is_refused_unless_the_settings_all
     finally:
         await worker.close()
     assert receiver.received == []
-    [delivery] = answer(await client.get(f"/api/v1/admin/webhooks/{hook['id']}/deliveries", headers=admin))["items"]
+    [delivery] = await deliveries(client, admin, hook)
     assert delivery["last_error"] == "refused: the host is, or resolves to, a non-public address"
 
 
@@ -412,7 +417,7 @@ async def test_settled_deliveries_are_forgotten_after_their_keeping_time_and_wai
     await comment(client, article.slug, author_name="Bo", body="Waiting")
     async with working(app, clock) as worker:
         await drain(worker)  # its first pass forgets what was settled more than 30 days ago
-    log = answer(await client.get(f"/api/v1/admin/webhooks/{hook['id']}/deliveries", headers=admin))["items"]
+    log = await deliveries(client, admin, hook)
     assert [(item["state"], item["attempts"]) for item in log] == [("pending", 1)]
     clock.advance(days=31)
     assert await services.dispatcher.prune(30) == 0  # a delivery still being tried is never forgotten
@@ -472,7 +477,7 @@ async def test_a_name_is_resolved_once_and_delivered_to_the_address_checked_with
     finally:
         await guarded.close()
     assert receiver.received == []
-    [delivery] = answer(await client.get(f"/api/v1/admin/webhooks/{hook['id']}/deliveries", headers=admin))["items"]
+    [delivery] = await deliveries(client, admin, hook)
     assert delivery["last_error"] == "refused: the host is, or resolves to, a non-public address"
     clock.advance(seconds=31)  # the retry is due, and the first worker's lease has run out
     async with working(app, clock) as worker:  # allowed: sent to the address resolved, named as subscribed
@@ -498,8 +503,8 @@ async def test_a_delivery_that_cannot_even_be_attempted_fails_alone_and_the_rest
         clock.advance(minutes=3)  # past the claim's hiding time: nothing left pending is sent again
         await drain(worker)
     assert len(receiver.received) == 1
-    [sent] = answer(await client.get(f"/api/v1/admin/webhooks/{good['id']}/deliveries", headers=admin))["items"]
+    [sent] = await deliveries(client, admin, good)
     assert (sent["state"], sent["attempts"]) == ("delivered", 1)
-    [failed] = answer(await client.get(f"/api/v1/admin/webhooks/{broken['id']}/deliveries", headers=admin))["items"]
+    [failed] = await deliveries(client, admin, broken)
     assert failed["state"] == "pending"
     assert failed["last_error"]

@@ -17,7 +17,7 @@ from parley.domain.identity import Hasher
 from parley.domain.notices import MailConfig
 from parley.domain.outbox import CLAIM_SECONDS, LEASE_SECONDS, Channel, Item, NewItem, Outcome, Schedule, State, Webhook
 from parley.domain.ports import Store, Tx
-from parley.domain.records import Clock
+from parley.domain.records import Article, Clock
 
 CONSUMERS = ("webhooks", "mail", "moderators")
 BATCH = 200
@@ -101,6 +101,7 @@ class Dispatcher:
         start = cursor.event_id if cursor else min(s.from_event_id for s in subscriptions)
         events = await tx.audit.after(start, article_id=None, limit=BATCH)
         queued = 0
+        articles: dict[int, Article] = {}
         for event in events:
             targets = [
                 (subscription, kind)
@@ -113,13 +114,17 @@ class Dispatcher:
             assert event.comment_id is not None
             comment = await tx.comments.get(event.comment_id)
             assert comment is not None  # comments are erased in place, never deleted
-            article = await tx.articles.by_id(comment.article_id)
+            if comment.article_id not in articles:
+                articles[comment.article_id] = await tx.articles.by_id(comment.article_id)
+            article = articles[comment.article_id]
+            # Every subscription to a kind is sent the same body: encoded once per kind.
+            bodies = {kind: webhooks.payload(kind, event, comment, article, self._site_url) for _, kind in targets}
             for subscription, kind in targets:
                 item = NewItem(
                     channel=Channel.WEBHOOK,
                     kind=kind,
                     message_id=f"msg_{event.id}_{subscription.id}_{kind}",
-                    payload=webhooks.payload(kind, event, comment, article, self._site_url),
+                    payload=bodies[kind],
                     due_at=now,
                     created_at=now,
                     webhook_id=subscription.id,
@@ -177,20 +182,20 @@ class Dispatcher:
             now = self._clock()
             claimed = await tx.outbound.claim(now=now, until=now + timedelta(seconds=CLAIM_SECONDS), limit=limit)
             parcels = []
+            hooks = {hook.id: hook for hook in await tx.outbound.webhooks()}  # the subscriptions in force
             for item in claimed:
-                why = await self._stale(tx, item)
+                hook = None if item.webhook_id is None else hooks.get(item.webhook_id)
+                why = await self._stale(tx, item, hook)
                 if why is not None:
                     off = Outcome(ok=False, started_at=now, duration_ms=0, error=why)
                     await tx.outbound.settle(item, off, state=State.CANCELLED, due_at=now, forget=True)
                     continue
-                hook = None if item.webhook_id is None else await tx.outbound.webhook(item.webhook_id)
                 parcels.append(Parcel(item=item, webhook=hook))
             return parcels
 
-    async def _stale(self, tx: Tx, item: Item) -> str | None:
+    async def _stale(self, tx: Tx, item: Item, hook: Webhook | None) -> str | None:
         if item.webhook_id is not None:
-            hook = await tx.outbound.webhook(item.webhook_id)
-            return "the subscription was deleted" if hook is None or hook.deleted_at is not None else None
+            return "the subscription was deleted" if hook is None else None
         if item.kind == "reply" and item.comment_id is not None:
             reply = await tx.comments.get(item.comment_id)
             return None if reply is not None and reply.visible else "readers no longer see the reply"
